@@ -1,0 +1,1 @@
+//! Mock agencies (placeholder while the crate is written).

@@ -1,0 +1,1 @@
+//! Agency adapters (being written).

@@ -1,0 +1,1 @@
+//! Parsing application bodies (written next).
