@@ -1,10 +1,32 @@
 //! Household economic-status verification hub.
 //!
+//! Intake systems POST an application; the hub checks consent, fans authorized queries
+//! out to the tax, real-estate, housing-fund and bank agencies concurrently, caches
+//! their answers, normalizes them, applies the region's policy and stores one explained
+//! verdict per application.
+//!
 //! # Layout
 //! - [`domain`]: checked types (ID numbers, money, households, consents, normalized facts); no I/O.
 //! - [`adapters`]: one module per agency, turning its wire format into normalized facts.
+//! - [`broker`]: consent check, cache, concurrent fan-out with per-query deadlines.
+//! - [`cache`]: pseudonymized cache of agency answers behind one trait.
 //! - [`policy`]: the pure verdict engine of DESIGN §5.
+//! - [`store`]: durable applications, jobs and reports (SQLite or PostgreSQL).
+//! - [`jobs`]: workers that claim queued applications and produce reports.
+//! - [`auth`]: JWT verification, roles and region scope.
+//! - [`api`]: REST handlers and problem details.
+//! - [`settings`], [`startup`], [`telemetry`], [`cli`]: configuration and wiring.
 
 pub mod adapters;
+pub mod api;
+pub mod auth;
+pub mod broker;
+pub mod cache;
+pub mod cli;
 pub mod domain;
+pub mod jobs;
 pub mod policy;
+pub mod settings;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

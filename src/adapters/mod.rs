@@ -1,1 +1,90 @@
-//! Agency adapters (being written).
+//! Agency adapters: one module per agency, each speaking that agency's own wire format
+//! (DESIGN §6) and returning one normalized [`AgencyFacts`] value.
+//!
+//! The rest of the hub sees only [`AgencyAdapter`] and the normalized types; adding an
+//! agency is one module here plus its config section. Adapters never log raw ID numbers
+//! or request URLs (the tax URL carries the ID number).
+
+use crate::domain::{Agency, AgencyFacts, IdNumber, Program, YearMonth};
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub mod bank;
+pub mod housing_fund;
+pub mod http_client;
+pub mod real_estate;
+pub mod tax;
+mod wire;
+
+#[cfg(test)]
+mod test_support;
+
+/// One question to one agency about one person.
+#[derive(Debug, Clone)]
+pub struct AgencyQuery {
+    pub id_number: IdNumber,
+    /// The consent the query is made under, sent as `X-Consent-Ref`.
+    pub consent_ref: String,
+    /// The purpose of the query (the program), for agencies that record it.
+    pub purpose: Program,
+    /// The income window, inclusive (used by the tax agency).
+    pub window: (YearMonth, YearMonth),
+}
+
+/// Why a query produced no facts. Maps onto a source status in the report.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdapterError {
+    #[error("no answer within the deadline")]
+    Timeout,
+    #[error("agency unavailable: {0}")]
+    Unavailable(String),
+    #[error("malformed answer: {0}")]
+    Malformed(String),
+}
+
+impl AdapterError {
+    pub fn status(&self) -> crate::domain::SourceStatus {
+        use crate::domain::SourceStatus;
+        match self {
+            Self::Timeout => SourceStatus::Timeout,
+            Self::Unavailable(_) => SourceStatus::Unavailable,
+            Self::Malformed(_) => SourceStatus::Malformed,
+        }
+    }
+}
+
+/// Where and how to reach one agency.
+#[derive(Debug, Clone)]
+pub struct AgencyEndpoint {
+    /// Scheme, host, port and an optional path prefix, without a trailing slash;
+    /// the adapter appends the agency's own path (e.g. `/tax/v1/persons/…`).
+    pub base_url: String,
+    /// Sent as `X-Api-Key`.
+    pub api_key: String,
+    /// The whole query's deadline, including every poll of an asynchronous agency.
+    pub timeout: Duration,
+}
+
+/// A client for one agency. Implementations must finish within `endpoint.timeout`
+/// (returning [`AdapterError::Timeout`] when it passes) and never panic on any answer.
+pub trait AgencyAdapter: Send + Sync {
+    fn agency(&self) -> Agency;
+    fn query<'a>(&'a self, query: &'a AgencyQuery) -> BoxFuture<'a, Result<AgencyFacts, AdapterError>>;
+}
+
+/// One adapter per agency, all sharing `client` (one connection pool for the process).
+pub fn build_all(client: &reqwest::Client, endpoints: impl Fn(Agency) -> AgencyEndpoint) -> Vec<Arc<dyn AgencyAdapter>> {
+    Agency::ALL
+        .into_iter()
+        .map(|agency| -> Arc<dyn AgencyAdapter> {
+            let (client, endpoint) = (client.clone(), endpoints(agency));
+            match agency {
+                Agency::Tax => Arc::new(tax::TaxAdapter::new(client, endpoint)),
+                Agency::RealEstate => Arc::new(real_estate::RealEstateAdapter::new(client, endpoint)),
+                Agency::HousingFund => Arc::new(housing_fund::HousingFundAdapter::new(client, endpoint)),
+                Agency::Bank => Arc::new(bank::BankAdapter::new(client, endpoint)),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,216 @@
+//! The banks' deposit-inquiry service: asynchronous and batched.
+//!
+//! `POST /bank/v1/deposit-inquiries` submits persons and returns an `inquiry_id`; the hub
+//! then polls `GET /bank/v1/deposit-inquiries/{inquiry_id}` until it is `done`, all within
+//! the endpoint's one deadline. The single-person [`AgencyAdapter::query`] is a batch of
+//! one, so a batch API for re-checks is an addition to [`BankAdapter`], not a rewrite.
+
+use super::http_client::{Call, agency_url};
+use super::wire::{amount, decode, malformed};
+use super::{AdapterError, AgencyAdapter, AgencyEndpoint, AgencyQuery};
+use crate::domain::facts::{BankAccount, BankFacts, BankProduct};
+use crate::domain::{Agency, AgencyFacts, IdNumber};
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::time::{Duration, Instant};
+
+/// Polling starts fast (small inquiries finish in tens of milliseconds) and backs off
+/// so that a slow bank is asked a few times a second at most.
+const FIRST_POLL_DELAY: Duration = Duration::from_millis(25);
+const MAX_POLL_DELAY: Duration = Duration::from_millis(400);
+
+pub struct BankAdapter {
+    client: reqwest::Client,
+    endpoint: AgencyEndpoint,
+}
+
+/// One person in an inquiry and the consent it is made under.
+struct Subject<'a> {
+    id_number: &'a IdNumber,
+    consent_ref: &'a str,
+}
+
+#[derive(Serialize)]
+struct WireSubmission<'a> {
+    requests: Vec<WireRequest<'a>>,
+}
+
+#[derive(Serialize)]
+struct WireRequest<'a> {
+    id_number: &'a str,
+    #[serde(rename = "ref")]
+    consent_ref: &'a str,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireAccepted {
+    inquiry_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireInquiry {
+    status: WireStatus,
+    /// Absent or empty while pending.
+    #[serde(default)]
+    results: Option<Vec<WireResult>>,
+}
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum WireStatus {
+    Pending,
+    Done,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireResult {
+    id_number: String,
+    accounts: Vec<WireAccount>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireAccount {
+    institution: String,
+    product: String,
+    balance: String,
+    currency: String,
+}
+
+impl BankAdapter {
+    pub fn new(client: reqwest::Client, endpoint: AgencyEndpoint) -> Self {
+        Self { client, endpoint }
+    }
+
+    #[tracing::instrument(skip_all, fields(agency = "bank"))]
+    async fn fetch(&self, query: &AgencyQuery) -> Result<BankFacts, AdapterError> {
+        let subject = Subject { id_number: &query.id_number, consent_ref: &query.consent_ref };
+        let mut facts = self.submit_and_collect(&[subject]).await?;
+        facts
+            .remove(&query.id_number)
+            .ok_or_else(|| malformed("bank answer has no result for the person asked about"))
+    }
+
+    /// Submits one inquiry for `subjects` and polls it to the end, all within one
+    /// deadline. Every subject has an entry in the answer; an answer about anyone
+    /// else is refused whole, since the bank may have mixed up inquiries.
+    async fn submit_and_collect(
+        &self,
+        subjects: &[Subject<'_>],
+    ) -> Result<HashMap<IdNumber, BankFacts>, AdapterError> {
+        // Each person's consent travels in the body; the header lists them all, which for
+        // a single person is exactly that person's reference.
+        let consent_refs = subjects.iter().map(|s| s.consent_ref).collect::<Vec<_>>().join(", ");
+        let call = Call::start(&self.client, &self.endpoint, &consent_refs);
+        call.bounded(self.exchange(&call, subjects)).await
+    }
+
+    async fn exchange(
+        &self,
+        call: &Call<'_>,
+        subjects: &[Subject<'_>],
+    ) -> Result<HashMap<IdNumber, BankFacts>, AdapterError> {
+        let base = &self.endpoint.base_url;
+        let submission = WireSubmission {
+            requests: subjects
+                .iter()
+                .map(|s| WireRequest { id_number: s.id_number.expose(), consent_ref: s.consent_ref })
+                .collect(),
+        };
+        let url = agency_url(base, &["bank", "v1", "deposit-inquiries"], &[])?;
+        let accepted: WireAccepted =
+            decode(&call.post_json(url, &submission).await?.success()?, "bank submission")?;
+        let inquiry_id = checked_inquiry_id(&accepted.inquiry_id)?;
+        let url = agency_url(base, &["bank", "v1", "deposit-inquiries", inquiry_id], &[])?;
+        let mut delay = FIRST_POLL_DELAY;
+        loop {
+            let inquiry: WireInquiry = decode(&call.get(url.clone()).await?.success()?, "bank inquiry")?;
+            if inquiry.status == WireStatus::Done {
+                return sort_results(inquiry.results.unwrap_or_default(), subjects);
+            }
+            // The call's deadline bounds this loop: a sleep past it ends in `Timeout`.
+            tokio::time::sleep(jittered(delay)).await;
+            delay = (delay * 2).min(MAX_POLL_DELAY);
+        }
+    }
+}
+
+/// The inquiry id goes into a URL path, so it must be a plain token: a bank that answers
+/// with `../` or a query string is not followed anywhere.
+fn checked_inquiry_id(id: &str) -> Result<&str, AdapterError> {
+    let token = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
+    if (1..=128).contains(&id.len()) && id.bytes().all(token) && id != "." && id != ".." {
+        Ok(id)
+    } else {
+        Err(malformed("bank inquiry_id is not a plain URL-safe token"))
+    }
+}
+
+fn sort_results(
+    results: Vec<WireResult>,
+    subjects: &[Subject<'_>],
+) -> Result<HashMap<IdNumber, BankFacts>, AdapterError> {
+    let mut facts = HashMap::new();
+    for result in results {
+        let id = IdNumber::parse_structure(&result.id_number)
+            .map_err(|_| malformed("bank result id_number is not a valid ID number"))?;
+        if !subjects.iter().any(|s| *s.id_number == id) {
+            return Err(malformed("bank answer names a person who was not asked about"));
+        }
+        let accounts = result.accounts.into_iter().map(normalize).collect::<Result<_, _>>()?;
+        if facts.insert(id, BankFacts { accounts }).is_some() {
+            return Err(malformed("bank answer has two results for one person"));
+        }
+    }
+    if subjects.iter().any(|s| !facts.contains_key(s.id_number)) {
+        return Err(malformed("bank answer has no result for a person asked about"));
+    }
+    Ok(facts)
+}
+
+fn normalize(account: WireAccount) -> Result<BankAccount, AdapterError> {
+    let product = match account.product.as_str() {
+        "demand" => BankProduct::Demand,
+        "time" => BankProduct::Time,
+        "wealth" => BankProduct::Wealth,
+        _ => return Err(malformed("bank account product is not demand, time or wealth")),
+    };
+    if !(account.currency.len() == 3 && account.currency.bytes().all(|b| b.is_ascii_uppercase())) {
+        return Err(malformed("bank account currency is not an ISO 4217 code"));
+    }
+    if account.institution.trim().is_empty() {
+        return Err(malformed("bank account has no institution"));
+    }
+    Ok(BankAccount {
+        balance: amount(&account.balance, "bank account balance")?,
+        institution: account.institution,
+        product,
+        currency: account.currency,
+    })
+}
+
+/// Half the delay fixed and half random, so hubs that submitted together do not poll
+/// the bank in lockstep. `RandomState` is randomly keyed: enough randomness for spacing.
+fn jittered(delay: Duration) -> Duration {
+    let half = delay / 2;
+    let span = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX).max(1);
+    half + Duration::from_nanos(RandomState::new().hash_one(Instant::now()) % span)
+}
+
+impl AgencyAdapter for BankAdapter {
+    fn agency(&self) -> Agency {
+        Agency::Bank
+    }
+
+    fn query<'a>(&'a self, query: &'a AgencyQuery) -> BoxFuture<'a, Result<AgencyFacts, AdapterError>> {
+        Box::pin(async move { self.fetch(query).await.map(AgencyFacts::Bank) })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,107 @@
+//! Errors as RFC 9457 problem details (`application/problem+json`).
+//!
+//! Handlers return [`ApiError`]; callers see a type, a title, the status, a detail that
+//! names what was wrong with *their* request, and never an internal message (an
+//! unexpected error is logged with its cause chain and shown as a bare 500).
+
+use crate::domain::parse::FieldError;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::fmt;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(thiserror::Error)]
+pub enum ApiError {
+    #[error("invalid request")]
+    Validation(Vec<FieldError>),
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("payload too large")]
+    PayloadTooLarge(usize),
+    #[error("unexpected error")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unexpected(error) => write!(f, "{error:?}"),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError { field: field.to_owned(), message: message.into() }])
+    }
+}
+
+/// The problem document; `request_id` and `instance` are filled in by the middleware.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Self {
+        Self { kind: format!("/problems/{slug}"), title: title.to_owned(), status: status.as_u16(), detail: detail.into(), errors: None }
+    }
+
+    pub fn response(&self) -> HttpResponse {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        HttpResponse::build(status).insert_header((header::CONTENT_TYPE, PROBLEM_JSON)).json(self)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let problem = match self {
+            Self::Validation(errors) => {
+                let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+                Problem { errors: Some(errors.clone()), ..Problem::new(status, "validation", "Invalid request", detail) }
+            }
+            Self::Unauthorized(_) => {
+                Problem::new(status, "unauthorized", "Unauthorized", "a valid bearer token is required")
+            }
+            Self::Forbidden(detail) => Problem::new(status, "forbidden", "Forbidden", detail.clone()),
+            Self::NotFound => Problem::new(status, "not-found", "Not Found", "no such resource"),
+            Self::PayloadTooLarge(limit) => {
+                Problem::new(status, "payload-too-large", "Payload Too Large", format!("the body must be at most {limit} bytes"))
+            }
+            Self::Unexpected(error) => {
+                tracing::error!(error = ?error, "unexpected error");
+                Problem::new(status, "internal", "Internal Server Error", "the request could not be completed")
+            }
+        };
+        let mut response = problem.response();
+        if matches!(self, Self::Unauthorized(_)) {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,82 @@
+//! The in-process cache (moka): the embedded default when no Redis is configured.
+
+use super::{AgencyCache, CacheKey, CachedFacts};
+use futures::future::BoxFuture;
+use moka::Expiry;
+use moka::future::Cache;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Clone)]
+struct Entry {
+    value: Arc<CachedFacts>,
+    ttl: Duration,
+}
+
+/// Each entry expires after its own agency's TTL.
+struct PerEntryTtl;
+
+impl Expiry<String, Entry> for PerEntryTtl {
+    fn expire_after_create(&self, _key: &String, value: &Entry, _created_at: Instant) -> Option<Duration> {
+        Some(value.ttl)
+    }
+}
+
+pub struct MemoryCache {
+    entries: Cache<String, Entry>,
+}
+
+impl MemoryCache {
+    pub fn new(max_entries: u64) -> Self {
+        Self { entries: Cache::builder().max_capacity(max_entries).expire_after(PerEntryTtl).build() }
+    }
+}
+
+impl AgencyCache for MemoryCache {
+    fn get<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Option<CachedFacts>> {
+        Box::pin(async move {
+            let entry = self.entries.get(key.as_str()).await?;
+            // An entry about someone else under this key must never be used.
+            (entry.value.subject == key.subject).then(|| entry.value.as_ref().clone())
+        })
+    }
+
+    fn put<'a>(&'a self, key: &'a CacheKey, value: CachedFacts, ttl: Duration) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if ttl.is_zero() {
+                return;
+            }
+            self.entries.insert(key.as_str().to_owned(), Entry { value: Arc::new(value), ttl }).await;
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Agency, AgencyFacts, facts::TaxFacts};
+    use time::OffsetDateTime;
+
+    fn entry(subject: &str) -> CachedFacts {
+        CachedFacts {
+            subject: subject.into(),
+            facts: AgencyFacts::Tax(TaxFacts::default()),
+            fetched_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[tokio::test]
+    async fn hit_miss_expiry_and_subject_check() {
+        let cache = MemoryCache::new(100);
+        let key = CacheKey::new(Agency::Tax, "alice".into(), "w");
+        assert_eq!(cache.get(&key).await, None);
+        cache.put(&key, entry("alice"), Duration::from_millis(150)).await;
+        assert_eq!(cache.get(&key).await, Some(entry("alice")));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(cache.get(&key).await, None, "expired after its TTL");
+
+        let key = CacheKey::new(Agency::Tax, "bob".into(), "w");
+        cache.put(&key, entry("mallory"), Duration::from_secs(60)).await;
+        assert_eq!(cache.get(&key).await, None, "an entry about someone else is never served");
+    }
+}

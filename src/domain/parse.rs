@@ -1,1 +1,0 @@
-//! Parsing application bodies (written next).

@@ -1,0 +1,164 @@
+//! Configuration: the embedded `config/default.toml`, overlaid by `config/default.toml`
+//! and `config/{HUB_ENV}.toml` on disk (when present), then by `HUB__SECTION__KEY`
+//! environment variables (double underscore between levels).
+//!
+//! The defaults are compiled in so that `hub serve` works from any directory of a fresh
+//! checkout; the files on disk and the environment only override them.
+
+use crate::adapters::AgencyEndpoint;
+use crate::domain::Agency;
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const EMBEDDED_DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub store: StoreSettings,
+    pub cache: CacheSettings,
+    pub auth: AuthSettings,
+    pub policy: PolicySettings,
+    pub agencies: AgenciesSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub workers: usize,
+    pub body_limit_bytes: usize,
+    pub max_wait_s: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoreSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CacheSettings {
+    pub redis_url: String,
+    pub hmac_secret: SecretString,
+    pub max_entries: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub algorithms: Vec<String>,
+    pub issuer: String,
+    pub audience: String,
+    pub dev_hs256_secret: SecretString,
+    pub hs256_secret: SecretString,
+    pub leeway_s: u64,
+}
+
+impl AuthSettings {
+    /// The key that verifies HS256 tokens: the production secret when set, else the
+    /// development one. `None` when neither is configured.
+    pub fn verification_secret(&self) -> Option<&str> {
+        [&self.hs256_secret, &self.dev_hs256_secret].into_iter().map(|s| s.expose_secret()).find(|s| !s.is_empty())
+    }
+
+    /// The development key `hub token` signs with, if any.
+    pub fn dev_secret(&self) -> Option<&str> {
+        Some(self.dev_hs256_secret.expose_secret()).filter(|s| !s.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PolicySettings {
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AgenciesSettings {
+    pub embedded_mocks: bool,
+    pub mock_fixtures: Vec<PathBuf>,
+    pub mock_latency_ms: String,
+    pub tax: AgencySettings,
+    pub real_estate: AgencySettings,
+    pub housing_fund: AgencySettings,
+    pub bank: AgencySettings,
+}
+
+impl AgenciesSettings {
+    pub fn get(&self, agency: Agency) -> &AgencySettings {
+        match agency {
+            Agency::Tax => &self.tax,
+            Agency::RealEstate => &self.real_estate,
+            Agency::HousingFund => &self.housing_fund,
+            Agency::Bank => &self.bank,
+        }
+    }
+
+    pub fn get_mut(&mut self, agency: Agency) -> &mut AgencySettings {
+        match agency {
+            Agency::Tax => &mut self.tax,
+            Agency::RealEstate => &mut self.real_estate,
+            Agency::HousingFund => &mut self.housing_fund,
+            Agency::Bank => &mut self.bank,
+        }
+    }
+
+    pub fn endpoint(&self, agency: Agency) -> AgencyEndpoint {
+        let settings = self.get(agency);
+        AgencyEndpoint {
+            base_url: settings.base_url.trim_end_matches('/').to_owned(),
+            api_key: settings.api_key.expose_secret().to_owned(),
+            timeout: Duration::from_millis(settings.timeout_ms),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AgencySettings {
+    pub base_url: String,
+    pub api_key: SecretString,
+    pub timeout_ms: u64,
+    pub cache_ttl_s: u64,
+}
+
+impl Settings {
+    /// Loads the layered configuration from `config_dir` (usually `config`).
+    pub fn load(config_dir: &Path) -> Result<Self, Box<figment::Error>> {
+        let env = std::env::var("HUB_ENV").unwrap_or_default();
+        let mut figment = Figment::from(Toml::string(EMBEDDED_DEFAULTS)).merge(Toml::file(config_dir.join("default.toml")));
+        if !env.is_empty() {
+            figment = figment.merge(Toml::file(config_dir.join(format!("{env}.toml"))));
+        }
+        figment.merge(Env::prefixed("HUB__").split("__")).extract().map_err(Box::new)
+    }
+
+    /// The embedded defaults alone, for tests and tools that must not read the disk.
+    pub fn embedded_defaults() -> Result<Self, Box<figment::Error>> {
+        Figment::from(Toml::string(EMBEDDED_DEFAULTS)).extract().map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_match_the_design_table() {
+        let settings = Settings::embedded_defaults().unwrap();
+        assert_eq!(settings.server.bind, "127.0.0.1:8080");
+        assert_eq!(settings.store.url, "sqlite://data/hub.db");
+        assert_eq!(settings.cache.redis_url, "");
+        assert_eq!(settings.auth.algorithms, vec!["HS256"]);
+        assert_eq!((settings.auth.issuer.as_str(), settings.auth.audience.as_str()), ("hub-dev", "hub"));
+        assert!(settings.agencies.embedded_mocks);
+        for agency in Agency::ALL {
+            let agency = settings.agencies.get(agency);
+            assert_eq!((agency.timeout_ms, agency.cache_ttl_s), (2000, 86400));
+        }
+        assert!(settings.auth.dev_secret().is_some());
+    }
+}

@@ -1,0 +1,124 @@
+//! `spawn_app()` and one `TestApp` method per endpoint.
+
+use hub::auth::{MintRequest, Role, mint_token};
+use hub::settings::Settings;
+use hub::startup::{Application, mock_api_keys};
+use mocks::{Fixtures, Latency, MockConfig, MockServer};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub mocks: MockServer,
+    pub settings: Settings,
+    /// Keeps the SQLite directory alive for the test's duration.
+    _data_dir: tempfile::TempDir,
+}
+
+pub struct Options {
+    pub fixtures: Fixtures,
+    pub agency_timeout_ms: u64,
+    pub latency: Latency,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { fixtures: Fixtures::demo(), agency_timeout_ms: 1000, latency: Latency::none() }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::embedded_defaults().unwrap();
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.server.workers = 4;
+    settings.store.url = format!("sqlite://{}", data_dir.path().join("hub.db").display());
+    settings.policy.dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/policies");
+    settings.agencies.embedded_mocks = false;
+    let mock_config = MockConfig {
+        fixtures: options.fixtures,
+        api_keys: mock_api_keys(&settings),
+        latency: options.latency,
+        error_rate_permille: 0,
+        bank_ready_ms: 0,
+        seed: 7,
+    };
+    let mocks = MockServer::start(mock_config, ([127, 0, 0, 1], 0).into()).await.unwrap();
+    for agency in hub::domain::Agency::ALL {
+        let config = settings.agencies.get_mut(agency);
+        config.base_url = mocks.base_url();
+        config.timeout_ms = options.agency_timeout_ms;
+    }
+    let application = Application::build(settings.clone()).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { address, client, mocks, settings, _data_dir: data_dir }
+}
+
+impl TestApp {
+    pub fn token(&self, role: Role, regions: &[&str], sub: &str) -> String {
+        let regions: Vec<String> = regions.iter().map(|r| (*r).to_owned()).collect();
+        let request = MintRequest { sub, role, regions: &regions, ttl: Duration::from_secs(600) };
+        mint_token(&self.settings.auth, &request).unwrap()
+    }
+
+    pub fn admin_token(&self) -> String {
+        self.token(Role::Admin, &["1", "2", "3", "4", "5", "6"], "test-admin")
+    }
+
+    /// POST /api/v1/applications with an optional `?wait=`.
+    pub async fn submit(&self, body: &Value, wait: Option<u64>, token: &str) -> reqwest::Response {
+        let url = match wait {
+            Some(seconds) => format!("{}/api/v1/applications?wait={seconds}", self.address),
+            None => format!("{}/api/v1/applications", self.address),
+        };
+        self.client.post(url).bearer_auth(token).json(body).send().await.unwrap()
+    }
+
+    /// Submits with `?wait=10` as admin and returns the finished application.
+    pub async fn verify(&self, body: &Value) -> Value {
+        let response = self.submit(body, Some(10), &self.admin_token()).await;
+        let status = response.status();
+        let json: Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "expected a finished application, got {json}");
+        assert_eq!(json["status"], "completed", "{json}");
+        json
+    }
+
+    pub async fn get_application(&self, id: &str, token: &str) -> reqwest::Response {
+        self.client.get(format!("{}/api/v1/applications/{id}", self.address)).bearer_auth(token).send().await.unwrap()
+    }
+
+    pub async fn list_applications(&self, query: &str, token: &str) -> reqwest::Response {
+        self.client.get(format!("{}/api/v1/applications?{query}", self.address)).bearer_auth(token).send().await.unwrap()
+    }
+}
+
+/// The demo households shipped with the mocks, with their expected outcomes.
+pub fn demo_applications() -> Vec<Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("mocks/fixtures/demo_applications.json");
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_json::from_str::<Vec<Value>>(&text).unwrap()
+}
+
+/// A valid one-person application for an ID number absent from every fixture
+/// (so every agency answers "nothing on record").
+pub fn unknown_person_body() -> Value {
+    serde_json::json!({
+        "program": "dibao", "region": "500103", "area": "urban", "as_of": "2026-11-24",
+        "household": { "members": [
+            { "name": "王五", "id_number": "500103198001010016", "relation": "applicant" } ] },
+        "consents": [
+            { "id": "c-unknown", "id_number": "500103198001010016",
+              "agencies": ["tax", "real_estate", "housing_fund", "bank"], "purpose": "dibao",
+              "signed_at": "2026-11-20T09:00:00+08:00", "expires_at": "2030-11-20T09:00:00+08:00",
+              "evidence_ref": "scan-unknown" } ]
+    })
+}
