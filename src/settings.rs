@@ -63,7 +63,10 @@ impl AuthSettings {
     /// The key that verifies HS256 tokens: the production secret when set, else the
     /// development one. `None` when neither is configured.
     pub fn verification_secret(&self) -> Option<&str> {
-        [&self.hs256_secret, &self.dev_hs256_secret].into_iter().map(|s| s.expose_secret()).find(|s| !s.is_empty())
+        [&self.hs256_secret, &self.dev_hs256_secret]
+            .into_iter()
+            .map(|s| s.expose_secret())
+            .find(|s| !s.is_empty())
     }
 
     /// The development key `hub token` signs with, if any.
@@ -129,7 +132,8 @@ impl Settings {
     /// Loads the layered configuration from `config_dir` (usually `config`).
     pub fn load(config_dir: &Path) -> Result<Self, Box<figment::Error>> {
         let env = std::env::var("HUB_ENV").unwrap_or_default();
-        let mut figment = Figment::from(Toml::string(EMBEDDED_DEFAULTS)).merge(Toml::file(config_dir.join("default.toml")));
+        let mut figment =
+            Figment::from(Toml::string(EMBEDDED_DEFAULTS)).merge(Toml::file(config_dir.join("default.toml")));
         if !env.is_empty() {
             figment = figment.merge(Toml::file(config_dir.join(format!("{env}.toml"))));
         }

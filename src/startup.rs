@@ -35,13 +35,18 @@ pub struct Application {
 
 impl Application {
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
-        let mocks = if settings.agencies.embedded_mocks { Some(start_embedded_mocks(&mut settings).await?) } else { None };
+        let mocks = if settings.agencies.embedded_mocks {
+            Some(start_embedded_mocks(&mut settings).await?)
+        } else {
+            None
+        };
         let store = Store::connect(&settings.store).await?;
         let policies = Arc::new(load_policies(&settings)?);
         let authenticator = web::Data::new(Authenticator::from_settings(&settings.auth)?);
         let verifier = Arc::new(Verifier { broker: build_broker(&settings)?, policies: policies.clone() });
         let completions = Arc::new(Completions::default());
-        let instance = format!("hub-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let instance =
+            format!("hub-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let workers =
             spawn_workers(settings.server.workers, &instance, store.clone(), verifier, completions.clone());
 
@@ -132,7 +137,9 @@ async fn start_embedded_mocks(settings: &mut Settings) -> anyhow::Result<mocks::
     } else {
         let mut merged = mocks::Fixtures { persons: Vec::new() };
         for path in &agencies.mock_fixtures {
-            merged.merge(mocks::Fixtures::load(path).with_context(|| format!("Failed to load {}", path.display()))?);
+            merged.merge(
+                mocks::Fixtures::load(path).with_context(|| format!("Failed to load {}", path.display()))?,
+            );
         }
         merged
     };
@@ -145,7 +152,9 @@ async fn start_embedded_mocks(settings: &mut Settings) -> anyhow::Result<mocks::
         bank_ready_ms: 0,
         seed: 1,
     };
-    let server = mocks::MockServer::start(config, ([127, 0, 0, 1], 0).into()).await.context("Failed to start the embedded mocks")?;
+    let server = mocks::MockServer::start(config, ([127, 0, 0, 1], 0).into())
+        .await
+        .context("Failed to start the embedded mocks")?;
     for agency in Agency::ALL {
         settings.agencies.get_mut(agency).base_url = server.base_url();
     }

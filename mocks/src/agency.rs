@@ -30,10 +30,15 @@ impl Agency {
 
     /// The agency whose URL space contains `path`, for counting requests no route matched.
     pub fn owning_path(path: &str) -> Option<Self> {
-        [("/tax/", Self::Tax), ("/bdc/", Self::RealEstate), ("/gjj/", Self::HousingFund), ("/bank/", Self::Bank)]
-            .into_iter()
-            .find(|(prefix, _)| path.starts_with(prefix))
-            .map(|(_, agency)| agency)
+        [
+            ("/tax/", Self::Tax),
+            ("/bdc/", Self::RealEstate),
+            ("/gjj/", Self::HousingFund),
+            ("/bank/", Self::Bank),
+        ]
+        .into_iter()
+        .find(|(prefix, _)| path.starts_with(prefix))
+        .map(|(_, agency)| agency)
     }
 
     pub(crate) fn index(self) -> usize {

@@ -51,7 +51,11 @@ struct Status<'a> {
 }
 
 #[tracing::instrument(name = "bank_submit", skip_all, fields(route = SUBMIT_ROUTE))]
-pub(crate) async fn submit(state: web::Data<MockState>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub(crate) async fn submit(
+    state: web::Data<MockState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
     let parsed = serde_json::from_slice::<serde_json::Value>(&body).ok();
     let named = named_persons(parsed.as_ref());
     let fault = match gate::admit(&state, Agency::Bank, SUBMIT_ROUTE, &request, &named).await {

@@ -48,7 +48,10 @@ pub(crate) async fn set_faults(state: web::Data<MockState>, body: web::Bytes) ->
     let change = match change {
         Ok(change) => change,
         Err(detail) => {
-            return gate::json(StatusCode::BAD_REQUEST, &serde_json::json!({"error": "bad_request", "detail": detail}));
+            return gate::json(
+                StatusCode::BAD_REQUEST,
+                &serde_json::json!({"error": "bad_request", "detail": detail}),
+            );
         }
     };
     if let Some((agency, id_number, fault)) = change.fault {

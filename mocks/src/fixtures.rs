@@ -217,7 +217,8 @@ impl Fixtures {
     /// # Panics
     /// If the embedded file is invalid, which a unit test rules out.
     pub fn demo() -> Self {
-        Self::from_json(DEMO_JSON).unwrap_or_else(|err| panic!("the embedded demo fixtures are invalid: {err}"))
+        Self::from_json(DEMO_JSON)
+            .unwrap_or_else(|err| panic!("the embedded demo fixtures are invalid: {err}"))
     }
 
     /// Adds `other`'s persons; a person already present is replaced by `other`'s record,
@@ -255,7 +256,9 @@ impl Fixtures {
 
 fn check_person(person: &Person) -> Result<(), String> {
     if !id_number::is_valid(&person.id_number) {
-        return Err("id_number is not a valid resident ID number (length, check character or birth date)".into());
+        return Err(
+            "id_number is not a valid resident ID number (length, check character or birth date)".into()
+        );
     }
     for record in &person.tax {
         money(record.amount, "tax amount")?;

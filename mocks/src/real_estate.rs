@@ -32,7 +32,11 @@ struct Answer {
 }
 
 #[tracing::instrument(name = "real_estate", skip_all, fields(route = ROUTE))]
-pub(crate) async fn query(state: web::Data<MockState>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub(crate) async fn query(
+    state: web::Data<MockState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
     let parsed = serde_json::from_slice::<serde_json::Value>(&body).ok();
     let named = parsed.as_ref().and_then(|v| v.get("zjhm")).and_then(|v| v.as_str());
     let fault = match gate::admit(&state, Agency::RealEstate, ROUTE, &request, named.as_slice()).await {

@@ -98,7 +98,10 @@ impl MockState {
         for ((agency, id), count) in &counters.per_person {
             per_person.entry(*agency).or_default().insert(id.clone(), *count);
         }
-        CallCounts { totals: Agency::ALL.into_iter().map(|a| (a, counters.totals[a.index()])).collect(), per_person }
+        CallCounts {
+            totals: Agency::ALL.into_iter().map(|a| (a, counters.totals[a.index()])).collect(),
+            per_person,
+        }
     }
 
     pub fn reset_counts(&self) {

@@ -53,7 +53,11 @@ pub(crate) async fn income(
     records.sort_by_key(|r| r.period);
     let records = records
         .into_iter()
-        .map(|r| Record { period: r.period.to_string(), item: r.category.as_str(), income: decimal::money(r.amount) })
+        .map(|r| Record {
+            period: r.period.to_string(),
+            item: r.category.as_str(),
+            income: decimal::money(r.amount),
+        })
         .collect();
     gate::json(StatusCode::OK, &Answer { records })
 }

@@ -18,6 +18,8 @@ pub mod tax;
 mod wire;
 
 #[cfg(test)]
+mod contract_tests;
+#[cfg(test)]
 mod test_support;
 
 /// One question to one agency about one person.
@@ -74,7 +76,10 @@ pub trait AgencyAdapter: Send + Sync {
 }
 
 /// One adapter per agency, all sharing `client` (one connection pool for the process).
-pub fn build_all(client: &reqwest::Client, endpoints: impl Fn(Agency) -> AgencyEndpoint) -> Vec<Arc<dyn AgencyAdapter>> {
+pub fn build_all(
+    client: &reqwest::Client,
+    endpoints: impl Fn(Agency) -> AgencyEndpoint,
+) -> Vec<Arc<dyn AgencyAdapter>> {
     Agency::ALL
         .into_iter()
         .map(|agency| -> Arc<dyn AgencyAdapter> {

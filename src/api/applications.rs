@@ -45,7 +45,10 @@ pub async fn submit(
         .map_err(|e| ApiError::field("body", format!("is not valid JSON ({e})")))?;
     let application = parse_application(&json, today_in_shanghai()).map_err(ApiError::Validation)?;
     if !caller.may_create_in(&application.region) {
-        return Err(ApiError::Forbidden(format!("region {} is outside the caller's regions", application.region)));
+        return Err(ApiError::Forbidden(format!(
+            "region {} is outside the caller's regions",
+            application.region
+        )));
     }
     let id = Uuid::now_v7();
     let body_json = serde_json::to_string(&application).map_err(anyhow::Error::from)?;
@@ -63,11 +66,17 @@ pub async fn submit(
 
     if let Some(wait) = wait {
         if let Some(record) = wait_until_final(&store, &completions, id, wait).await? {
-            return Ok(HttpResponse::Ok().json(ApplicationView::build(&record, Some(&application), &policies)));
+            return Ok(HttpResponse::Ok().json(ApplicationView::build(
+                &record,
+                Some(&application),
+                &policies,
+            )));
         }
     }
     let accepted = ApplicationView::accepted(id, &application, &policies);
-    Ok(HttpResponse::Accepted().insert_header((LOCATION, format!("/api/v1/applications/{id}"))).json(accepted))
+    Ok(HttpResponse::Accepted()
+        .insert_header((LOCATION, format!("/api/v1/applications/{id}")))
+        .json(accepted))
 }
 
 #[get("/api/v1/applications/{id}")]
@@ -105,7 +114,11 @@ const VERDICTS: [&str; 5] = ["eligible", "low_income", "graduating", "ineligible
 
 #[get("/api/v1/applications")]
 #[tracing::instrument(skip_all, fields(caller = %caller.sub))]
-pub async fn list(caller: Caller, params: web::Query<ListParams>, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    caller: Caller,
+    params: web::Query<ListParams>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let mut filter = ListFilter {
         page: params.page.unwrap_or(1).max(1),
@@ -113,7 +126,8 @@ pub async fn list(caller: Caller, params: web::Query<ListParams>, store: web::Da
         ..ListFilter::default()
     };
     if let Some(status) = params.status {
-        ApplicationStatus::parse(&status).ok_or_else(|| ApiError::field("status", "must be queued, running, completed or failed"))?;
+        ApplicationStatus::parse(&status)
+            .ok_or_else(|| ApiError::field("status", "must be queued, running, completed or failed"))?;
         filter.status = Some(status);
     }
     if let Some(verdict) = params.verdict {
@@ -127,17 +141,21 @@ pub async fn list(caller: Caller, params: web::Query<ListParams>, store: web::Da
         .map(|r| crate::domain::RegionPrefix::parse(&r).map_err(|e| ApiError::field("region", e)))
         .transpose()?;
     match caller.role {
-        Role::Auditor => return Err(ApiError::Forbidden("auditors read the audit log, not applications".into())),
+        Role::Auditor => {
+            return Err(ApiError::Forbidden("auditors read the audit log, not applications".into()));
+        }
         Role::Intake => filter.caller_sub = Some(caller.sub.clone()),
         Role::Officer | Role::Admin => {}
     }
     filter.region_prefixes = scoped_prefixes(&caller, requested.as_ref().map(|r| r.as_str()));
     if caller.role == Role::Officer && filter.region_prefixes.is_empty() {
-        return Ok(HttpResponse::Ok().json(serde_json::json!({"items": [], "page": filter.page, "page_size": filter.page_size})));
+        return Ok(HttpResponse::Ok()
+            .json(serde_json::json!({"items": [], "page": filter.page, "page_size": filter.page_size})));
     }
     let records = store.list_applications(&filter).await?;
     let items: Vec<SummaryView> = records.iter().map(SummaryView::from).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "page": filter.page, "page_size": filter.page_size})))
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"items": items, "page": filter.page, "page_size": filter.page_size})))
 }
 
 /// The region prefixes a listing may show: the caller's own, narrowed by the request.
@@ -163,7 +181,9 @@ fn parse_wait(raw: Option<&str>, max_wait_s: u64) -> Result<Option<Duration>, Ap
     let Some(raw) = raw else { return Ok(None) };
     match raw.parse::<u64>() {
         Ok(seconds) if seconds <= max_wait_s => Ok(Some(Duration::from_secs(seconds))),
-        _ => Err(ApiError::field("wait", format!("must be a whole number of seconds from 0 to {max_wait_s}"))),
+        _ => {
+            Err(ApiError::field("wait", format!("must be a whole number of seconds from 0 to {max_wait_s}")))
+        }
     }
 }
 

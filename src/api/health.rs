@@ -17,7 +17,8 @@ pub async fn readyz(store: web::Data<Store>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "store": "ok", "cache": "ok"})),
         Err(error) => {
             tracing::warn!(error = ?error, "store not reachable");
-            HttpResponse::ServiceUnavailable().json(json!({"status": "not_ready", "store": "unreachable", "cache": "ok"}))
+            HttpResponse::ServiceUnavailable()
+                .json(json!({"status": "not_ready", "store": "unreachable", "cache": "ok"}))
         }
     }
 }

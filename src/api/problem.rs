@@ -57,7 +57,13 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Self {
-        Self { kind: format!("/problems/{slug}"), title: title.to_owned(), status: status.as_u16(), detail: detail.into(), errors: None }
+        Self {
+            kind: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: None,
+        }
     }
 
     pub fn response(&self) -> HttpResponse {
@@ -82,25 +88,42 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         let problem = match self {
             Self::Validation(errors) => {
-                let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
-                Problem { errors: Some(errors.clone()), ..Problem::new(status, "validation", "Invalid request", detail) }
+                let detail = errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                Problem {
+                    errors: Some(errors.clone()),
+                    ..Problem::new(status, "validation", "Invalid request", detail)
+                }
             }
             Self::Unauthorized(_) => {
                 Problem::new(status, "unauthorized", "Unauthorized", "a valid bearer token is required")
             }
             Self::Forbidden(detail) => Problem::new(status, "forbidden", "Forbidden", detail.clone()),
             Self::NotFound => Problem::new(status, "not-found", "Not Found", "no such resource"),
-            Self::PayloadTooLarge(limit) => {
-                Problem::new(status, "payload-too-large", "Payload Too Large", format!("the body must be at most {limit} bytes"))
-            }
+            Self::PayloadTooLarge(limit) => Problem::new(
+                status,
+                "payload-too-large",
+                "Payload Too Large",
+                format!("the body must be at most {limit} bytes"),
+            ),
             Self::Unexpected(error) => {
                 tracing::error!(error = ?error, "unexpected error");
-                Problem::new(status, "internal", "Internal Server Error", "the request could not be completed")
+                Problem::new(
+                    status,
+                    "internal",
+                    "Internal Server Error",
+                    "the request could not be completed",
+                )
             }
         };
         let mut response = problem.response();
         if matches!(self, Self::Unauthorized(_)) {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
         response
     }

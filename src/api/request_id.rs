@@ -26,17 +26,26 @@ pub async fn problem_details(
         http_response.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
     }
     if !(status.is_client_error() || status.is_server_error()) {
-        return Ok(ServiceResponse::new(http_request, http_response.map_into_boxed_body()).map_into_left_body());
+        return Ok(
+            ServiceResponse::new(http_request, http_response.map_into_boxed_body()).map_into_left_body()
+        );
     }
-    let is_problem = http_response.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    let is_problem =
+        http_response.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
     let (head, body) = http_response.into_parts();
     let bytes = to_bytes_limited(body).await;
     let mut document: serde_json::Value = match (is_problem, bytes.as_deref()) {
         (true, Some(bytes)) => serde_json::from_slice(bytes).unwrap_or_default(),
         _ => {
             let title = status.canonical_reason().unwrap_or("Error");
-            let detail = if status.is_server_error() { "the request could not be completed".to_owned() } else {
-                bytes.as_deref().map(|b| String::from_utf8_lossy(b).into_owned()).filter(|t| !t.is_empty()).unwrap_or_else(|| title.to_owned())
+            let detail = if status.is_server_error() {
+                "the request could not be completed".to_owned()
+            } else {
+                bytes
+                    .as_deref()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| title.to_owned())
             };
             let slug = title.to_lowercase().replace(' ', "-");
             serde_json::to_value(Problem::new(status, &slug, title, detail)).unwrap_or_default()

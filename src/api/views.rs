@@ -56,7 +56,11 @@ impl ApplicationView {
         }
     }
 
-    pub fn build(record: &ApplicationRecord, application: Option<&Application>, policies: &PolicyBook) -> Self {
+    pub fn build(
+        record: &ApplicationRecord,
+        application: Option<&Application>,
+        policies: &PolicyBook,
+    ) -> Self {
         let (advance_relief, approval_level) =
             application.map(|a| emergency_answer(a, policies)).unwrap_or((None, None));
         Self {
@@ -78,7 +82,10 @@ impl ApplicationView {
 }
 
 /// For an emergency, the approval level and advance relief granted at intake.
-fn emergency_answer(application: &Application, policies: &PolicyBook) -> (Option<bool>, Option<ApprovalLevel>) {
+fn emergency_answer(
+    application: &Application,
+    policies: &PolicyBook,
+) -> (Option<bool>, Option<ApprovalLevel>) {
     match &application.temporary {
         Some(request) if application.is_emergency() => {
             let (params, _) = policies.for_region(&application.region);

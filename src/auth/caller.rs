@@ -66,7 +66,11 @@ mod tests {
     use super::*;
 
     fn caller(role: Role, regions: &[&str]) -> Caller {
-        Caller { sub: "me".into(), role, regions: regions.iter().map(|r| RegionPrefix::parse(r).unwrap()).collect() }
+        Caller {
+            sub: "me".into(),
+            role,
+            regions: regions.iter().map(|r| RegionPrefix::parse(r).unwrap()).collect(),
+        }
     }
 
     #[test]

@@ -49,7 +49,10 @@ impl Authenticator {
         let algorithms = settings
             .algorithms
             .iter()
-            .map(|name| Algorithm::from_str(name).map_err(|_| anyhow::anyhow!("auth.algorithms: unknown algorithm {name}")))
+            .map(|name| {
+                Algorithm::from_str(name)
+                    .map_err(|_| anyhow::anyhow!("auth.algorithms: unknown algorithm {name}"))
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
         if algorithms.is_empty() || algorithms.iter().any(|a| *a != Algorithm::HS256) {
             anyhow::bail!("auth.algorithms: only HS256 is supported by this build");
@@ -68,7 +71,8 @@ impl Authenticator {
 
     /// Verifies the value of an `Authorization` header.
     pub fn verify_header(&self, header: Option<&str>) -> Result<Caller, AuthError> {
-        let token = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).ok_or(AuthError::Missing)?;
+        let token =
+            header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).ok_or(AuthError::Missing)?;
         self.verify(token)
     }
 
@@ -99,9 +103,9 @@ pub struct MintRequest<'a> {
 
 /// Mints a token with the development key; refused when none is configured.
 pub fn mint_token(settings: &AuthSettings, request: &MintRequest) -> anyhow::Result<String> {
-    let secret = settings
-        .dev_secret()
-        .ok_or_else(|| anyhow::anyhow!("no development key configured (auth.dev_hs256_secret): refusing to mint"))?;
+    let secret = settings.dev_secret().ok_or_else(|| {
+        anyhow::anyhow!("no development key configured (auth.dev_hs256_secret): refusing to mint")
+    })?;
     for region in request.regions {
         RegionPrefix::parse(region).map_err(|e| anyhow::anyhow!("--region {region}: {e}"))?;
     }
@@ -129,8 +133,11 @@ mod tests {
 
     fn mint(role: Role, ttl_s: u64) -> String {
         let regions = vec!["11".to_owned()];
-        mint_token(&settings(), &MintRequest { sub: "tester", role, regions: &regions, ttl: Duration::from_secs(ttl_s) })
-            .unwrap()
+        mint_token(
+            &settings(),
+            &MintRequest { sub: "tester", role, regions: &regions, ttl: Duration::from_secs(ttl_s) },
+        )
+        .unwrap()
     }
 
     #[test]
@@ -154,7 +161,10 @@ mod tests {
         let mut other = settings();
         other.hs256_secret = "a-different-production-secret".to_owned().into();
         assert!(Authenticator::from_settings(&other).unwrap().verify(&token).is_err());
-        assert!(matches!(Authenticator::from_settings(&settings()).unwrap().verify_header(None), Err(AuthError::Missing)));
+        assert!(matches!(
+            Authenticator::from_settings(&settings()).unwrap().verify_header(None),
+            Err(AuthError::Missing)
+        ));
     }
 
     #[test]
@@ -162,7 +172,8 @@ mod tests {
         let mut settings = settings();
         settings.dev_hs256_secret = String::new().into();
         let regions = vec!["11".to_owned()];
-        let request = MintRequest { sub: "x", role: Role::Admin, regions: &regions, ttl: Duration::from_secs(60) };
+        let request =
+            MintRequest { sub: "x", role: Role::Admin, regions: &regions, ttl: Duration::from_secs(60) };
         assert!(mint_token(&settings, &request).is_err());
     }
 }

@@ -51,18 +51,22 @@ impl Broker {
         let window = YearMonth::income_window(application.as_of);
         let members = application.household.members.iter().enumerate().map(|(index, member)| async move {
             let queries = Agency::ALL.into_iter().map(|agency| {
-                let consent = covering_consent(&application.consents, &member.id_number, agency, application, now);
+                let consent =
+                    covering_consent(&application.consents, &member.id_number, agency, application, now);
                 let span = tracing::info_span!("agency_query", agency = agency.as_str(), member = index);
                 async move {
                     let result = match consent {
                         None => SourceResult::failed(SourceStatus::NoConsent, None),
-                        Some(consent) => self.query(agency, &member.id_number, consent, application, window).await,
+                        Some(consent) => {
+                            self.query(agency, &member.id_number, consent, application, window).await
+                        }
                     };
                     (agency, result)
                 }
                 .instrument(span)
             });
-            let sources: BTreeMap<Agency, SourceResult> = futures::future::join_all(queries).await.into_iter().collect();
+            let sources: BTreeMap<Agency, SourceResult> =
+                futures::future::join_all(queries).await.into_iter().collect();
             MemberEvidence { id_number: member.id_number.clone(), sources }
         });
         futures::future::join_all(members).await

@@ -45,14 +45,17 @@ pub async fn run(args: MocksArgs, settings: &Settings) -> anyhow::Result<()> {
         mocks::Fixtures { persons: Vec::new() }
     };
     for path in &args.fixtures {
-        fixtures.merge(mocks::Fixtures::load(path).with_context(|| format!("Failed to load {}", path.display()))?);
+        fixtures.merge(
+            mocks::Fixtures::load(path).with_context(|| format!("Failed to load {}", path.display()))?,
+        );
     }
     if let Some(count) = args.synthetic {
         let (synthetic, applications) = mocks::synthetic::generate(count, args.seed);
         fixtures.merge(synthetic);
         if let Some(path) = &args.write_applications {
             let lines: Vec<String> = applications.iter().map(|a| a.to_string()).collect();
-            std::fs::write(path, lines.join("\n") + "\n").with_context(|| format!("Failed to write {}", path.display()))?;
+            std::fs::write(path, lines.join("\n") + "\n")
+                .with_context(|| format!("Failed to write {}", path.display()))?;
             eprintln!("wrote {} application bodies to {}", applications.len(), path.display());
         }
     }
@@ -64,7 +67,8 @@ pub async fn run(args: MocksArgs, settings: &Settings) -> anyhow::Result<()> {
         bank_ready_ms: args.bank_ready_ms,
         seed: args.seed,
     };
-    let address = format!("{}:{}", args.host, args.port).parse().context("--host/--port do not form an address")?;
+    let address =
+        format!("{}:{}", args.host, args.port).parse().context("--host/--port do not form an address")?;
     let server = mocks::MockServer::start(config, address).await.context("Failed to start the mocks")?;
     eprintln!("mock agencies serving on {}", server.base_url());
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
@@ -74,7 +78,8 @@ pub async fn run(args: MocksArgs, settings: &Settings) -> anyhow::Result<()> {
 
 /// "0.05" → 50 per mille, exactly.
 fn parse_rate(text: &str) -> anyhow::Result<u32> {
-    let rate = Decimal::from_str(text).map_err(|_| anyhow::anyhow!("--error-rate must be a fraction like 0.05"))?;
+    let rate =
+        Decimal::from_str(text).map_err(|_| anyhow::anyhow!("--error-rate must be a fraction like 0.05"))?;
     if rate < Decimal::ZERO || rate > Decimal::ONE {
         anyhow::bail!("--error-rate must be between 0 and 1");
     }

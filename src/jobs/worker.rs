@@ -82,7 +82,8 @@ impl Worker {
         let outcome = if job.attempts > MAX_ATTEMPTS {
             Err(format!("gave up after {MAX_ATTEMPTS} attempts"))
         } else {
-            serde_json::from_str::<Application>(&job.body_json).map_err(|e| format!("stored application unreadable: {e}"))
+            serde_json::from_str::<Application>(&job.body_json)
+                .map_err(|e| format!("stored application unreadable: {e}"))
         };
         let stored = match outcome {
             Ok(application) => self.finish(&job, &application).await,
@@ -93,7 +94,9 @@ impl Worker {
         };
         match stored {
             Ok(true) => self.completions.announce_finished(job.id),
-            Ok(false) => tracing::warn!("lease lost before the report was stored; another worker owns the job"),
+            Ok(false) => {
+                tracing::warn!("lease lost before the report was stored; another worker owns the job")
+            }
             // The lease will expire and another worker will redo the job: nothing is lost.
             Err(error) => tracing::error!(error = ?error, "could not store the outcome"),
         }

@@ -63,11 +63,13 @@ impl PolicyBook {
     /// Reads `default.toml` (required) and every `<prefix>.toml` in `dir`; other files are ignored.
     pub fn load(dir: &Path) -> Result<Self, PolicyBookError> {
         let shown = dir.display().to_string();
-        let entries = std::fs::read_dir(dir).map_err(|source| PolicyBookError::ReadDir { dir: shown.clone(), source })?;
+        let entries = std::fs::read_dir(dir)
+            .map_err(|source| PolicyBookError::ReadDir { dir: shown.clone(), source })?;
         let mut default = None;
         let mut prefixes = Vec::new();
         for entry in entries {
-            let path = entry.map_err(|source| PolicyBookError::ReadDir { dir: shown.clone(), source })?.path();
+            let path =
+                entry.map_err(|source| PolicyBookError::ReadDir { dir: shown.clone(), source })?.path();
             if !path.is_file() || path.extension().and_then(|e| e.to_str()) != Some("toml") {
                 continue;
             }

@@ -28,8 +28,13 @@ impl<'a> Checks<'a> {
         let detail = if gaps.is_empty() {
             "every member × agency source answered with usable data".to_owned()
         } else {
-            let listed: Vec<String> = gaps.iter().map(|g| format!("{} {} {}", g.member, g.agency, g.cause)).collect();
-            format!("{} gap(s): {}; the data present is a lower bound, so the verdict cannot be eligible", gaps.len(), listed.join(", "))
+            let listed: Vec<String> =
+                gaps.iter().map(|g| format!("{} {} {}", g.member, g.agency, g.cause)).collect();
+            format!(
+                "{} gap(s): {}; the data present is a lower bound, so the verdict cannot be eligible",
+                gaps.len(),
+                listed.join(", ")
+            )
         };
         self.trace.check("data_complete", gaps.is_empty(), detail)
     }
@@ -41,7 +46,10 @@ impl<'a> Checks<'a> {
             let floor = if difference < Ratio::ZERO { ", floored at 0.00" } else { "" };
             format!("Σ income {} − rigid expenses {} = {difference}{floor}", h.gross, h.rigid)
         } else {
-            format!("Σ income {} = {}; rigid expenses {} not deducted (deduct_rigid_expenses = false)", h.gross, h.total, h.rigid)
+            format!(
+                "Σ income {} = {}; rigid expenses {} not deducted (deduct_rigid_expenses = false)",
+                h.gross, h.total, h.rigid
+            )
         };
         self.trace.info("rigid_expenses_deduction", detail);
     }
@@ -88,8 +96,12 @@ impl<'a> Checks<'a> {
         let other_ok = h.non_residential == 0 || p.allow_non_residential_property;
         let detail = match (h.non_residential, p.allow_non_residential_property) {
             (0, _) => "no non-residential unit".to_owned(),
-            (count, true) => format!("{count} non-residential unit(s), allowed (allow_non_residential_property = true)"),
-            (count, false) => format!("{count} non-residential unit(s), not allowed (allow_non_residential_property = false)"),
+            (count, true) => {
+                format!("{count} non-residential unit(s), allowed (allow_non_residential_property = true)")
+            }
+            (count, false) => format!(
+                "{count} non-residential unit(s), not allowed (allow_non_residential_property = false)"
+            ),
         };
         let other = self.trace.check("non_residential_property", other_ok, detail);
         let hold = residential && other;
@@ -193,8 +205,23 @@ impl<'a> Checks<'a> {
                 .iter()
                 .map(|m| {
                     let less = m.monthly_income < h.standard;
-                    let gap = if less { format!(": {} − {} = {}", h.standard, m.monthly_income, h.standard.sub(m.monthly_income)) } else { String::new() };
-                    format!("{} own income {} {} standard {}{gap}", m.masked, m.monthly_income, lt(less), h.standard)
+                    let gap = if less {
+                        format!(
+                            ": {} − {} = {}",
+                            h.standard,
+                            m.monthly_income,
+                            h.standard.sub(m.monthly_income)
+                        )
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "{} own income {} {} standard {}{gap}",
+                        m.masked,
+                        m.monthly_income,
+                        lt(less),
+                        h.standard
+                    )
                 })
                 .collect();
             let total = if below.is_empty() { String::new() } else { format!("; benefit {benefit}") };
@@ -206,7 +233,11 @@ impl<'a> Checks<'a> {
     /// Tekun: the applicant is under 18, 60 or older, or has disability grade 1–2.
     pub fn tekun_person(&mut self, applicant: Option<&Member>, as_of: Date) -> bool {
         let Some(applicant) = applicant else {
-            return self.trace.check("tekun_person_category", false, "no member has relation applicant".into());
+            return self.trace.check(
+                "tekun_person_category",
+                false,
+                "no member has relation applicant".into(),
+            );
         };
         let age = applicant.id_number.age_on(as_of);
         let grade = applicant.disability_grade.map_or("none".to_owned(), |g| g.to_string());
@@ -220,7 +251,10 @@ impl<'a> Checks<'a> {
             None
         };
         let verdict = reason.unwrap_or("not under 18, not 60 or older, not disability grade 1–2");
-        let detail = format!("applicant {}: age {age}, disability grade {grade}: {verdict}", applicant.id_number.masked());
+        let detail = format!(
+            "applicant {}: age {age}, disability grade {grade}: {verdict}",
+            applicant.id_number.masked()
+        );
         self.trace.check("tekun_person_category", reason.is_some(), detail)
     }
 
@@ -231,7 +265,9 @@ impl<'a> Checks<'a> {
         } else {
             (self.params.grace_months_employment, "employment")
         };
-        let detail = format!("re-check with per-capita income at or above standard: graduating with {months} grace months ({why})");
+        let detail = format!(
+            "re-check with per-capita income at or above standard: graduating with {months} grace months ({why})"
+        );
         self.trace.info("recheck_graduation", detail);
         months
     }
@@ -253,7 +289,9 @@ impl<'a> Checks<'a> {
         let county_part = match level {
             ApprovalLevel::Township => String::new(),
             ApprovalLevel::County => format!("; ≤ county limit {}", amount(p.temporary_county_limit)),
-            ApprovalLevel::CountyLeadingGroup => format!("; > county limit {}", amount(p.temporary_county_limit)),
+            ApprovalLevel::CountyLeadingGroup => {
+                format!("; > county limit {}", amount(p.temporary_county_limit))
+            }
         };
         let advance = if emergency { "; emergency: advance relief granted at this level" } else { "" };
         let detail = format!("{township_part}{county_part} → {}{advance}", level.as_str());

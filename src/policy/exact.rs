@@ -41,7 +41,11 @@ impl Ratio {
         }
         let divisor = i128::try_from(gcd(num.unsigned_abs(), den.unsigned_abs())).ok()?;
         let (num, den) = (num / divisor, den / divisor);
-        if den < 0 { Some(Self { num: num.checked_neg()?, den: den.checked_neg()? }) } else { Some(Self { num, den }) }
+        if den < 0 {
+            Some(Self { num: num.checked_neg()?, den: den.checked_neg()? })
+        } else {
+            Some(Self { num, den })
+        }
     }
 
     fn checked_add(self, other: Self) -> Option<Self> {
@@ -116,10 +120,11 @@ impl Ratio {
         while Decimal::try_from_i128_with_scale(den, 0).is_err() {
             (rest, den) = (rest / 10, den / 10);
         }
-        let fraction = match (Decimal::try_from_i128_with_scale(rest, 0), Decimal::try_from_i128_with_scale(den, 0)) {
-            (Ok(rest), Ok(den)) => rest.checked_div(den).unwrap_or(Decimal::ZERO),
-            _ => Decimal::ZERO,
-        };
+        let fraction =
+            match (Decimal::try_from_i128_with_scale(rest, 0), Decimal::try_from_i128_with_scale(den, 0)) {
+                (Ok(rest), Ok(den)) => rest.checked_div(den).unwrap_or(Decimal::ZERO),
+                _ => Decimal::ZERO,
+            };
         whole.saturating_add(fraction)
     }
 

@@ -6,8 +6,12 @@
 
 use super::exact::Ratio;
 use super::report::{MissingSource, SourceSummary};
-use crate::domain::facts::{BankFacts, HousingFundFacts, HousingFundStatus, PropertyUsage, RealEstateFacts, TaxFacts};
-use crate::domain::{Agency, AgencyFacts, DisabilityType, Member, MemberEvidence, SourceResult, SourceStatus, YearMonth};
+use crate::domain::facts::{
+    BankFacts, HousingFundFacts, HousingFundStatus, PropertyUsage, RealEstateFacts, TaxFacts,
+};
+use crate::domain::{
+    Agency, AgencyFacts, DisabilityType, Member, MemberEvidence, SourceResult, SourceStatus, YearMonth,
+};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use std::collections::BTreeMap;
@@ -48,7 +52,9 @@ impl MemberFacts {
         let mut facts = Self {
             masked: member.id_number.masked(),
             age,
-            labor_capable: (16..60).contains(&age) && member.disability_grade.is_none() && !member.serious_illness,
+            labor_capable: (16..60).contains(&age)
+                && member.disability_grade.is_none()
+                && !member.serious_illness,
             single_person: is_single_person_case(member),
             declared_income: member.declared_monthly_income.map(|m| m.amount()),
             tax_monthly: Ratio::ZERO,
@@ -72,7 +78,8 @@ impl MemberFacts {
     pub fn sources_disagree(&self) -> bool {
         self.tax_monthly.is_positive()
             && self.hf_wage.is_positive()
-            && self.tax_monthly.sub(self.hf_wage).abs() > self.monthly_income.mul(Ratio::from_decimal(DISAGREEMENT_SHARE))
+            && self.tax_monthly.sub(self.hf_wage).abs()
+                > self.monthly_income.mul(Ratio::from_decimal(DISAGREEMENT_SHARE))
     }
 
     fn take(&mut self, agency: Agency, source: Option<&SourceResult>, as_of: Date) {
@@ -87,7 +94,8 @@ impl MemberFacts {
         };
         let Some(facts) = usable else {
             // `ok` without facts of this agency is as unusable as a garbled body.
-            let status = if source.status == SourceStatus::Ok { SourceStatus::Malformed } else { source.status };
+            let status =
+                if source.status == SourceStatus::Ok { SourceStatus::Malformed } else { source.status };
             self.record(agency, SourceSummary { status, ..summary(source.status, Some(source)) });
             return;
         };
@@ -121,14 +129,16 @@ impl MemberFacts {
         let rate = Ratio::from_decimal(account.contribution_rate);
         if account.status == HousingFundStatus::Normal && rate.is_positive() {
             let both_sides = rate.mul(Ratio::from_int(2));
-            self.hf_wage = Ratio::from_decimal(account.monthly_deposit).div(both_sides).unwrap_or(Ratio::ZERO);
+            self.hf_wage =
+                Ratio::from_decimal(account.monthly_deposit).div(both_sides).unwrap_or(Ratio::ZERO);
         }
     }
 
     fn take_bank(&mut self, bank: &BankFacts) {
         let (counted, foreign): (Vec<_>, Vec<_>) =
             bank.accounts.iter().partition(|account| account.currency == COUNTED_CURRENCY);
-        self.financial_assets = Ratio::sum(counted.iter().map(|account| Ratio::from_decimal(account.balance)));
+        self.financial_assets =
+            Ratio::sum(counted.iter().map(|account| Ratio::from_decimal(account.balance)));
         if !foreign.is_empty() {
             // An amount the hub cannot convert is unknown, not zero.
             self.gap(Agency::Bank, "unconverted_currency");
@@ -148,7 +158,9 @@ fn tax_monthly(tax: &TaxFacts, as_of: Date) -> Ratio {
 fn is_single_person_case(member: &Member) -> bool {
     let disabled = match member.disability_grade {
         Some(1 | 2) => true,
-        Some(3) => matches!(member.disability_type, Some(DisabilityType::Intellectual | DisabilityType::Mental)),
+        Some(3) => {
+            matches!(member.disability_type, Some(DisabilityType::Intellectual | DisabilityType::Mental))
+        }
         _ => false,
     };
     disabled || member.serious_illness

@@ -46,7 +46,9 @@ impl Household {
             })
             .collect();
         let gross = Ratio::sum(members.iter().map(|m| m.monthly_income));
-        let rigid = Ratio::sum(application.rigid_expenses.iter().map(|e| Ratio::from_decimal(e.monthly_amount.amount())));
+        let rigid = Ratio::sum(
+            application.rigid_expenses.iter().map(|e| Ratio::from_decimal(e.monthly_amount.amount())),
+        );
         let total = if params.deduct_rigid_expenses { gross.sub(rigid).max(Ratio::ZERO) } else { gross };
         let (residential, non_residential) = count_units(&members);
         Self {

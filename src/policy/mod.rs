@@ -29,7 +29,8 @@ mod tests;
 pub use book::{PolicyBook, PolicyBookError, policy_version};
 pub use params::PolicyParams;
 pub use report::{
-    ApprovalLevel, Category, MemberReport, MissingSource, Report, RuleOutcome, RuleTrace, SourceSummary, Verdict,
+    ApprovalLevel, Category, MemberReport, MissingSource, Report, RuleOutcome, RuleTrace, SourceSummary,
+    Verdict,
 };
 
 use crate::domain::{Application, MemberEvidence, Money, add_months};

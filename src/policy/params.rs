@@ -74,6 +74,7 @@ mod decimal_text {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Decimal::from_str(text.trim()).map_err(|_| serde::de::Error::custom("must be a decimal string such as \"740.00\""))
+        Decimal::from_str(text.trim())
+            .map_err(|_| serde::de::Error::custom("must be a decimal string such as \"740.00\""))
     }
 }

@@ -166,7 +166,8 @@ mod signed {
 
     pub fn option_money<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Money>, D::Error> {
         let text = Option::<String>::deserialize(deserializer)?;
-        text.map(|t| Decimal::from_str(&t).map(Money::from_decimal).map_err(serde::de::Error::custom)).transpose()
+        text.map(|t| Decimal::from_str(&t).map(Money::from_decimal).map_err(serde::de::Error::custom))
+            .transpose()
     }
 }
 

@@ -24,7 +24,14 @@ impl Decision {
     }
 
     fn new(verdict: Verdict, category: Option<Category>) -> Self {
-        Self { verdict, category, benefit: None, recheck_months: None, grace_months: None, dibao_recommended: false }
+        Self {
+            verdict,
+            category,
+            benefit: None,
+            recheck_months: None,
+            grace_months: None,
+            dibao_recommended: false,
+        }
     }
 
     fn eligible(category: Category, benefit: Option<Ratio>, recheck_months: Option<u32>) -> Self {
@@ -87,7 +94,8 @@ fn dibao(checks: &mut Checks, params: &PolicyParams, recheck: Option<&Recheck>) 
     }
     match checks.single_person() {
         Some(benefit) => {
-            let months = if labor_capable { params.recheck_months_dibao_b } else { params.recheck_months_dibao_a };
+            let months =
+                if labor_capable { params.recheck_months_dibao_b } else { params.recheck_months_dibao_a };
             Decision::eligible(Category::DibaoSingle, Some(benefit), Some(months))
         }
         None => Decision::low_income(params, false),

@@ -62,7 +62,9 @@ fn prepare_url(url: &str) -> anyhow::Result<(Backend, String)> {
     };
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
-        anyhow::bail!("store.url: a SQLite store needs a file path (an in-memory database would lose accepted work)");
+        anyhow::bail!(
+            "store.url: a SQLite store needs a file path (an in-memory database would lose accepted work)"
+        );
     }
     if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("Failed to create {}", dir.display()))?;

@@ -32,7 +32,12 @@ async fn every_demo_household_gets_its_expected_report() {
 
 /// The report's `missing` entries with the member written as its index in the household.
 fn missing_by_index(report: &Value) -> Value {
-    let masked: Vec<&str> = report["members"].as_array().unwrap().iter().map(|m| m["id_number_masked"].as_str().unwrap()).collect();
+    let masked: Vec<&str> = report["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id_number_masked"].as_str().unwrap())
+        .collect();
     let entries = report["missing"].as_array().unwrap().iter().map(|m| {
         let index = masked.iter().position(|id| *id == m["member"].as_str().unwrap()).unwrap();
         serde_json::json!({"member_index": index, "agency": m["agency"], "cause": m["cause"]})
@@ -41,7 +46,8 @@ fn missing_by_index(report: &Value) -> Value {
 }
 
 fn sorted(value: &Value) -> Value {
-    let mut items: Vec<String> = value.as_array().map(|a| a.iter().map(|v| v.to_string()).collect()).unwrap_or_default();
+    let mut items: Vec<String> =
+        value.as_array().map(|a| a.iter().map(|v| v.to_string()).collect()).unwrap_or_default();
     items.sort();
     Value::Array(items.into_iter().map(|s| serde_json::from_str(&s).unwrap()).collect())
 }

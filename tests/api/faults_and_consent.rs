@@ -12,31 +12,41 @@ const CHILD: &str = "500103201001010037";
 #[tokio::test]
 async fn a_fault_at_any_agency_gives_needs_review_naming_the_gap() {
     let app = spawn_app_with(Options { agency_timeout_ms: 300, ..Options::default() }).await;
+    // One person per case, so that no answer cached in an earlier case hides the fault.
     let cases = [
-        ("tax", Fault::Timeout, "timeout"),
-        ("real_estate", Fault::Unavailable, "unavailable"),
-        ("housing_fund", Fault::Garbage, "malformed"),
-        ("bank", Fault::Timeout, "timeout"),
-        ("bank", Fault::Unavailable, "unavailable"),
-        ("tax", Fault::Garbage, "malformed"),
+        ("500103198002020013", "tax", Fault::Timeout, "timeout"),
+        ("500103198002020021", "real_estate", Fault::Unavailable, "unavailable"),
+        ("50010319800202003X", "housing_fund", Fault::Garbage, "malformed"),
+        ("500103198002020048", "bank", Fault::Timeout, "timeout"),
+        ("500103198002020056", "bank", Fault::Unavailable, "unavailable"),
+        ("500103198002020064", "tax", Fault::Garbage, "malformed"),
     ];
-    for (agency, fault, cause) in cases {
-        app.mocks.state().set_fault(agency, Some(PERSON), Some(fault));
-        // A fresh application per case: the cache must not hide the fault, so vary as_of.
-        let mut body = unknown_person_body();
-        body["as_of"] = json!(format!("2026-{:02}-15", 1 + cases.iter().position(|c| c.0 == agency && c.2 == cause).unwrap()));
+    for (person, agency, fault, cause) in cases {
+        app.mocks.state().set_fault(agency, Some(person), Some(fault));
+        let body = one_person_body(person);
         let report = app.verify(&body).await["report"].clone();
-        app.mocks.state().set_fault(agency, Some(PERSON), None);
+        let masked = format!("{}********{}", &person[..6], &person[14..]);
         assert_eq!(report["verdict"], "needs_review", "{agency} {cause}: {report}");
         assert_eq!(report["category"], Value::Null);
         assert_eq!(report["suggested_monthly_benefit"], Value::Null);
         assert_eq!(
             report["missing"],
-            json!([{ "member": "500103********0016", "agency": agency, "cause": cause }]),
+            json!([{ "member": masked, "agency": agency, "cause": cause }]),
             "{agency} {cause}"
         );
         assert_eq!(report["members"][0]["sources"][agency]["status"], cause);
+        let others = ["tax", "real_estate", "housing_fund", "bank"].into_iter().filter(|a| *a != agency);
+        for other in others {
+            assert_eq!(report["members"][0]["sources"][other]["status"], "ok", "{other} is unaffected");
+        }
     }
+}
+
+fn one_person_body(person: &str) -> Value {
+    let mut body = unknown_person_body();
+    body["household"]["members"][0]["id_number"] = json!(person);
+    body["consents"][0]["id_number"] = json!(person);
+    body
 }
 
 fn family_body() -> Value {
@@ -98,7 +108,10 @@ async fn a_second_verification_of_the_same_person_is_served_from_the_cache() {
     let second = app.verify(&unknown_person_body()).await["report"].clone();
     assert_eq!(first["members"][0]["sources"]["tax"]["cached"], false);
     assert_eq!(second["members"][0]["sources"]["tax"]["cached"], true);
-    assert_eq!(second["members"][0]["sources"]["tax"]["fetched_at"], first["members"][0]["sources"]["tax"]["fetched_at"]);
+    assert_eq!(
+        second["members"][0]["sources"]["tax"]["fetched_at"],
+        first["members"][0]["sources"]["tax"]["fetched_at"]
+    );
     assert_eq!(app.mocks.state().calls("tax", PERSON), 1);
     assert_eq!(first["verdict"], second["verdict"]);
 }

@@ -93,11 +93,21 @@ impl TestApp {
     }
 
     pub async fn get_application(&self, id: &str, token: &str) -> reqwest::Response {
-        self.client.get(format!("{}/api/v1/applications/{id}", self.address)).bearer_auth(token).send().await.unwrap()
+        self.client
+            .get(format!("{}/api/v1/applications/{id}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn list_applications(&self, query: &str, token: &str) -> reqwest::Response {
-        self.client.get(format!("{}/api/v1/applications?{query}", self.address)).bearer_auth(token).send().await.unwrap()
+        self.client
+            .get(format!("{}/api/v1/applications?{query}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 }
 

@@ -1,6 +1,8 @@
 //! Integration tests: the real hub on port 0, a fresh SQLite file, and the mock agencies
 //! on port 0 in the same process (so each test can count the calls they receive).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod demo_households;
 mod faults_and_consent;
 mod helpers;

@@ -19,7 +19,8 @@ async fn without_wait_the_hub_answers_202_with_a_location_that_reaches_completed
 
     let mut seen = Vec::new();
     for _ in 0..100 {
-        let response = app.client.get(format!("{}{location}", app.address)).bearer_auth(&token).send().await.unwrap();
+        let response =
+            app.client.get(format!("{}{location}", app.address)).bearer_auth(&token).send().await.unwrap();
         assert_eq!(response.status(), 200);
         let json: Value = response.json().await.unwrap();
         let status = json["status"].as_str().unwrap().to_owned();
@@ -101,7 +102,8 @@ async fn reads_out_of_scope_look_exactly_like_missing_applications() {
 
     let listed = app.list_applications("", &other_officer).await.json::<Value>().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 0);
-    let listed = app.list_applications("status=completed", &same_region_officer).await.json::<Value>().await.unwrap();
+    let listed =
+        app.list_applications("status=completed", &same_region_officer).await.json::<Value>().await.unwrap();
     assert_eq!(listed["items"][0]["id"], id);
     assert_eq!(listed["items"][0]["applicant_id_masked"], "500103********0016");
 }
@@ -120,6 +122,7 @@ async fn health_and_readiness_answer() {
     let app = spawn_app().await;
     let health = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let ready: Value = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap().json().await.unwrap();
+    let ready: Value =
+        app.client.get(format!("{}/readyz", app.address)).send().await.unwrap().json().await.unwrap();
     assert_eq!(ready["store"], "ok");
 }

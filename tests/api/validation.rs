@@ -8,7 +8,12 @@ async fn problem_fields(app: &crate::helpers::TestApp, body: &Value) -> Vec<Stri
     assert_eq!(response.status(), 422);
     assert_eq!(response.headers()["content-type"], "application/problem+json");
     let problem: Value = response.json().await.unwrap();
-    problem["errors"].as_array().unwrap().iter().map(|e| format!("{}: {}", e["field"].as_str().unwrap(), e["message"].as_str().unwrap())).collect()
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{}: {}", e["field"].as_str().unwrap(), e["message"].as_str().unwrap()))
+        .collect()
 }
 
 async fn stored_count(app: &crate::helpers::TestApp) -> usize {
@@ -26,8 +31,13 @@ async fn every_bad_field_is_named_and_nothing_is_stored() {
     body["rigid_expenses"] = json!([{ "kind": "medical", "monthly_amount": "-5.00" }]);
     body["surprise"] = json!(true);
     let fields = problem_fields(&app, &body).await;
-    assert!(fields.contains(&"household.members[1].id_number: check digit mismatch".to_owned()), "{fields:?}");
-    assert!(fields.contains(&"household.members[1].declared_monthly_income: must have at most two decimals".to_owned()));
+    assert!(
+        fields.contains(&"household.members[1].id_number: check digit mismatch".to_owned()),
+        "{fields:?}"
+    );
+    assert!(fields.contains(
+        &"household.members[1].declared_monthly_income: must have at most two decimals".to_owned()
+    ));
     assert!(fields.contains(&"rigid_expenses[0].monthly_amount: must not be negative".to_owned()));
     assert!(fields.contains(&"surprise: unknown field".to_owned()));
     assert_eq!(stored_count(&app).await, 0);
@@ -41,15 +51,25 @@ async fn household_rules_are_enforced() {
     let mut spouse = member.clone();
     spouse["relation"] = json!("spouse");
     duplicate["household"]["members"].as_array_mut().unwrap().push(spouse);
-    assert!(problem_fields(&app, &duplicate).await.contains(&"household.members[1].id_number: duplicate of household.members[0].id_number".to_owned()));
+    assert!(
+        problem_fields(&app, &duplicate).await.contains(
+            &"household.members[1].id_number: duplicate of household.members[0].id_number".to_owned()
+        )
+    );
 
     let mut too_many = unknown_person_body();
     too_many["household"]["members"] = Value::Array(vec![member; 21]);
-    assert_eq!(problem_fields(&app, &too_many).await, vec!["household.members: must have at most 20 members"]);
+    assert_eq!(
+        problem_fields(&app, &too_many).await,
+        vec!["household.members: must have at most 20 members"]
+    );
 
     let mut stranger_consent = unknown_person_body();
     stranger_consent["consents"][0]["id_number"] = json!("11010519491231002X");
-    assert_eq!(problem_fields(&app, &stranger_consent).await, vec!["consents[0].id_number: is not a member of the household"]);
+    assert_eq!(
+        problem_fields(&app, &stranger_consent).await,
+        vec!["consents[0].id_number: is not a member of the household"]
+    );
 
     let mut no_members = unknown_person_body();
     no_members["household"] = json!({});

@@ -36,7 +36,8 @@ async fn every_agency_refuses_a_request_without_a_key() {
 #[tokio::test]
 async fn every_agency_refuses_another_agencys_key() {
     let mocks = spawn().await;
-    let wrong = [&mocks.keys.bank, &mocks.keys.tax, &mocks.keys.tax, &mocks.keys.tax, &mocks.keys.housing_fund];
+    let wrong =
+        [&mocks.keys.bank, &mocks.keys.tax, &mocks.keys.tax, &mocks.keys.tax, &mocks.keys.housing_fund];
     for (request, key) in bare_requests(&mocks).into_iter().zip(wrong) {
         assert_unauthorized(request.header("X-Api-Key", key.as_str()).header("X-Consent-Ref", "c-1")).await;
     }

@@ -11,14 +11,20 @@ async fn the_control_endpoint_sets_and_clears_a_persons_fault() {
     assert_eq!(mocks.control(set).await, StatusCode::NO_CONTENT);
     assert!(hangs(mocks.tax_request(FULL, "from=2025-11&to=2026-10"), 300).await);
     assert_eq!(mocks.tax(BANK_ONLY).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(mocks.control(json!({"agency": "tax", "id_number": FULL, "fault": null})).await, StatusCode::NO_CONTENT);
+    assert_eq!(
+        mocks.control(json!({"agency": "tax", "id_number": FULL, "fault": null})).await,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(mocks.tax(FULL).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn a_fault_for_everyone_then_null_masks_fixture_faults_until_restored() {
     let mocks = spawn().await;
-    assert_eq!(mocks.control(json!({"agency": "real_estate", "fault": "unavailable"})).await, StatusCode::NO_CONTENT);
+    assert_eq!(
+        mocks.control(json!({"agency": "real_estate", "fault": "unavailable"})).await,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(mocks.real_estate(FULL).await.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(mocks.control(json!({"agency": "real_estate", "fault": null})).await, StatusCode::NO_CONTENT);
     assert_eq!(mocks.real_estate(FAULTY).await.text, r#"{"code":0,"data":[]}"#);
@@ -32,7 +38,10 @@ async fn the_control_endpoint_changes_the_knobs() {
     let mocks = spawn().await;
     assert_eq!(mocks.control(json!({"error_rate_permille": 1000})).await, StatusCode::NO_CONTENT);
     assert_eq!(mocks.tax(FULL).await.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(mocks.control(json!({"error_rate_permille": 0, "latency_ms": "120"})).await, StatusCode::NO_CONTENT);
+    assert_eq!(
+        mocks.control(json!({"error_rate_permille": 0, "latency_ms": "120"})).await,
+        StatusCode::NO_CONTENT
+    );
     let started = Instant::now();
     assert_eq!(mocks.tax(FULL).await.status, StatusCode::OK);
     assert!(started.elapsed() >= Duration::from_millis(120));
@@ -70,7 +79,10 @@ async fn counters_count_per_agency_and_person_and_reset() {
 
     let state = mocks.server.state();
     assert_eq!((state.total_calls("tax"), state.calls("tax", FULL), state.calls("tax", UNKNOWN)), (4, 2, 1));
-    assert_eq!((state.total_calls("bank"), state.calls("bank", FULL), state.calls("bank", BANK_ONLY)), (3, 1, 1));
+    assert_eq!(
+        (state.total_calls("bank"), state.calls("bank", FULL), state.calls("bank", BANK_ONLY)),
+        (3, 1, 1)
+    );
     assert_eq!((state.total_calls("real_estate"), state.calls("nowhere", FULL)), (0, 0));
 
     let calls: serde_json::Value =

@@ -10,7 +10,10 @@ fn assert_garbage(answer: &Answer) {
 }
 
 fn assert_unavailable(answer: &Answer) {
-    assert_eq!((answer.status, answer.text.as_str()), (StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"unavailable"}"#));
+    assert_eq!(
+        (answer.status, answer.text.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"unavailable"}"#)
+    );
 }
 
 #[tokio::test]

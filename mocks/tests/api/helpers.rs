@@ -94,10 +94,16 @@ impl TestMocks {
     }
 
     pub fn bank_submit_request(&self, ids: &[&str]) -> RequestBuilder {
-        let requests: Vec<Value> =
-            ids.iter().enumerate().map(|(i, id)| serde_json::json!({"id_number": id, "ref": format!("r-{i}")})).collect();
+        let requests: Vec<Value> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| serde_json::json!({"id_number": id, "ref": format!("r-{i}")}))
+            .collect();
         let url = self.url("/bank/v1/deposit-inquiries");
-        self.authorized(self.client.post(url).json(&serde_json::json!({ "requests": requests })), &self.keys.bank)
+        self.authorized(
+            self.client.post(url).json(&serde_json::json!({ "requests": requests })),
+            &self.keys.bank,
+        )
     }
 
     pub fn bank_poll_request(&self, inquiry_id: &str) -> RequestBuilder {

@@ -25,13 +25,16 @@ async fn an_unknown_person_has_no_units() {
 #[tokio::test]
 async fn a_bad_body_is_reported_in_code_with_http_200() {
     let mocks = spawn().await;
-    for body in [json!({"zjhm": FULL}), json!({"cxyt": "dibao"}), json!({"zjhm": 42, "cxyt": "dibao"}), json!([])] {
+    for body in
+        [json!({"zjhm": FULL}), json!({"cxyt": "dibao"}), json!({"zjhm": 42, "cxyt": "dibao"}), json!([])]
+    {
         let answer = send(mocks.real_estate_request(&body)).await;
         assert_eq!(answer.status, StatusCode::OK, "{body}");
         let json = answer.json.unwrap();
         assert_eq!(json["code"], 400, "{body}");
         assert!(json["msg"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    let not_json = mocks.authorized(mocks.client.post(mocks.url("/bdc/api/query")).body("{"), &mocks.keys.real_estate);
+    let not_json =
+        mocks.authorized(mocks.client.post(mocks.url("/bdc/api/query")).body("{"), &mocks.keys.real_estate);
     assert_eq!(send(not_json).await.json.unwrap()["code"], 400);
 }

@@ -5,11 +5,17 @@ use crate::domain::{Agency, Consent, Household, IdNumber, Program};
 use std::collections::HashSet;
 use time::{Date, OffsetDateTime, format_description::well_known::Rfc3339};
 
-const CONSENT_FIELDS: &[&str] = &["id", "id_number", "agencies", "purpose", "signed_at", "expires_at", "evidence_ref"];
+const CONSENT_FIELDS: &[&str] =
+    &["id", "id_number", "agencies", "purpose", "signed_at", "expires_at", "evidence_ref"];
 
 /// Consents may be absent (every query is then refused as `no_consent`), but each one
 /// given must be well formed and name a member of the household.
-pub(super) fn parse(root: &Object, household: Option<&Household>, as_of: Date, errors: &mut Errors) -> Option<Vec<Consent>> {
+pub(super) fn parse(
+    root: &Object,
+    household: Option<&Household>,
+    as_of: Date,
+    errors: &mut Errors,
+) -> Option<Vec<Consent>> {
     let Some(items) = root.optional_array("consents", errors) else {
         return root.optional("consents").is_none().then(Vec::new);
     };
@@ -38,7 +44,9 @@ fn parse_consent(
     let object = Object::open(value, path, CONSENT_FIELDS, errors)?;
     let id = object.required_text("id", 64, errors);
     let id_number = object.required_str("id_number", errors).and_then(|text| {
-        IdNumber::parse(text, as_of).map_err(|e| errors.add(object.field_path("id_number"), e.to_string())).ok()
+        IdNumber::parse(text, as_of)
+            .map_err(|e| errors.add(object.field_path("id_number"), e.to_string()))
+            .ok()
     });
     if let (Some(id_number), Some(household)) = (&id_number, household) {
         if !household.members.iter().any(|m| &m.id_number == id_number) {
@@ -93,6 +101,8 @@ fn parse_agencies(object: &Object, errors: &mut Errors) -> Option<Vec<Agency>> {
 fn parse_time(object: &Object, key: &str, errors: &mut Errors) -> Option<OffsetDateTime> {
     let text = object.required_str(key, errors)?;
     OffsetDateTime::parse(text, &Rfc3339)
-        .map_err(|_| errors.add(object.field_path(key), "must be an RFC 3339 time like 2026-11-20T09:00:00+08:00"))
+        .map_err(|_| {
+            errors.add(object.field_path(key), "must be an RFC 3339 time like 2026-11-20T09:00:00+08:00")
+        })
         .ok()
 }

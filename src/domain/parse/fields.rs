@@ -45,7 +45,12 @@ pub struct Object<'a> {
 
 impl<'a> Object<'a> {
     /// Reads `value` as an object with the `allowed` keys; any other key is an error.
-    pub fn open(value: &'a Value, path: &str, allowed: &'static [&'static str], errors: &mut Errors) -> Option<Self> {
+    pub fn open(
+        value: &'a Value,
+        path: &str,
+        allowed: &'static [&'static str],
+        errors: &mut Errors,
+    ) -> Option<Self> {
         let Some(map) = value.as_object() else {
             errors.add(display_path(path), "must be an object");
             return None;

@@ -29,8 +29,11 @@ pub(super) fn parse(root: &Object, as_of: Date, errors: &mut Errors) -> Option<H
         errors.add(&path, format!("must have at most {} members", Household::MAX_MEMBERS));
         return None;
     }
-    let members: Vec<Option<Member>> =
-        items.iter().enumerate().map(|(index, value)| parse_member(value, &item(&path, index), as_of, errors)).collect();
+    let members: Vec<Option<Member>> = items
+        .iter()
+        .enumerate()
+        .map(|(index, value)| parse_member(value, &item(&path, index), as_of, errors))
+        .collect();
     check_distinct_ids(&members, &path, errors);
     let applicants = members.iter().flatten().filter(|m| m.is_applicant()).count();
     let all_parsed = members.iter().all(Option::is_some);
@@ -45,7 +48,9 @@ fn parse_member(value: &serde_json::Value, path: &str, as_of: Date, errors: &mut
     let object = Object::open(value, path, MEMBER_FIELDS, errors)?;
     let name = object.required_text("name", 100, errors);
     let id_number = object.required_str("id_number", errors).and_then(|text| {
-        IdNumber::parse(text, as_of).map_err(|e| errors.add(object.field_path("id_number"), e.to_string())).ok()
+        IdNumber::parse(text, as_of)
+            .map_err(|e| errors.add(object.field_path("id_number"), e.to_string()))
+            .ok()
     });
     let relation = object.required_text("relation", 32, errors);
     let disability_grade = parse_grade(&object, errors);
@@ -61,7 +66,8 @@ fn parse_member(value: &serde_json::Value, path: &str, as_of: Date, errors: &mut
     let declared_monthly_income = parse_money(&object, "declared_monthly_income", errors);
     let type_error = object.optional("disability_type").is_some() && disability_type.is_none();
     let grade_error = object.optional("disability_grade").is_some() && disability_grade.is_none();
-    let income_error = object.optional("declared_monthly_income").is_some() && declared_monthly_income.is_none();
+    let income_error =
+        object.optional("declared_monthly_income").is_some() && declared_monthly_income.is_none();
     if type_error || grade_error || income_error {
         return None;
     }

@@ -3,13 +3,15 @@
 //! This is the edge: untyped JSON goes in, either a fully checked application or the
 //! complete list of bad fields comes out. Nothing downstream re-validates.
 
+mod consents;
 mod fields;
 mod household;
-mod consents;
 
 pub use fields::FieldError;
 
-use super::{Application, Area, Money, Program, Recheck, RegionCode, RigidExpense, TemporaryKind, TemporaryRequest};
+use super::{
+    Application, Area, Money, Program, Recheck, RegionCode, RigidExpense, TemporaryKind, TemporaryRequest,
+};
 use fields::{Errors, Object, item};
 use serde_json::Value;
 use time::{Date, macros::format_description};
@@ -33,7 +35,8 @@ pub fn parse_application(body: &Value, today: Date) -> Result<Application, Vec<F
     let Some(root) = Object::open(body, "", ROOT_FIELDS, &mut errors) else {
         return Err(errors.into_vec());
     };
-    let program = parse_enum(&root, "program", Program::parse, "dibao, tekun, low_income or temporary", &mut errors);
+    let program =
+        parse_enum(&root, "program", Program::parse, "dibao, tekun, low_income or temporary", &mut errors);
     let region = root.required_str("region", &mut errors).and_then(|text| {
         RegionCode::parse(text).map_err(|message| errors.add(root.field_path("region"), message)).ok()
     });
@@ -49,17 +52,39 @@ pub fn parse_application(body: &Value, today: Date) -> Result<Application, Vec<F
     let recheck = parse_recheck(&root, &mut errors);
 
     match (program, region, area, as_of, household, consents, rigid_expenses, temporary) {
-        (Some(program), Some(region), Some(area), Some(as_of), Some(household), Some(consents), Some(rigid_expenses), Some(temporary))
-            if errors.is_empty() =>
-        {
-            Ok(Application { program, region, area, as_of, household, consents, rigid_expenses, temporary, callback_url, recheck })
-        }
+        (
+            Some(program),
+            Some(region),
+            Some(area),
+            Some(as_of),
+            Some(household),
+            Some(consents),
+            Some(rigid_expenses),
+            Some(temporary),
+        ) if errors.is_empty() => Ok(Application {
+            program,
+            region,
+            area,
+            as_of,
+            household,
+            consents,
+            rigid_expenses,
+            temporary,
+            callback_url,
+            recheck,
+        }),
         _ => Err(errors.into_vec()),
     }
 }
 
 /// Reads a required string field naming one value of an enum.
-fn parse_enum<T>(object: &Object, key: &str, parse: fn(&str) -> Option<T>, expected: &str, errors: &mut Errors) -> Option<T> {
+fn parse_enum<T>(
+    object: &Object,
+    key: &str,
+    parse: fn(&str) -> Option<T>,
+    expected: &str,
+    errors: &mut Errors,
+) -> Option<T> {
     let text = object.required_str(key, errors)?;
     let value = parse(text);
     if value.is_none() {
@@ -93,7 +118,8 @@ fn parse_rigid_expenses(root: &Object, errors: &mut Errors) -> Option<Vec<RigidE
     let path = root.field_path("rigid_expenses");
     let mut expenses = Vec::with_capacity(items.len());
     for (index, value) in items.iter().enumerate() {
-        let Some(object) = Object::open(value, &item(&path, index), &["kind", "monthly_amount"], errors) else {
+        let Some(object) = Object::open(value, &item(&path, index), &["kind", "monthly_amount"], errors)
+        else {
             continue;
         };
         let kind = object.required_text("kind", 32, errors);
@@ -109,7 +135,11 @@ fn parse_rigid_expenses(root: &Object, errors: &mut Errors) -> Option<Vec<RigidE
 }
 
 /// `Some(None)` when absent and not needed, `None` when in error.
-fn parse_temporary(root: &Object, program: Option<Program>, errors: &mut Errors) -> Option<Option<TemporaryRequest>> {
+fn parse_temporary(
+    root: &Object,
+    program: Option<Program>,
+    errors: &mut Errors,
+) -> Option<Option<TemporaryRequest>> {
     let path = root.field_path("temporary");
     let Some(value) = root.optional("temporary") else {
         if program == Some(Program::Temporary) {

@@ -22,7 +22,11 @@ fn valid_body() -> Value {
 }
 
 fn fields_of(body: &Value) -> Vec<String> {
-    parse_application(body, TODAY).unwrap_err().into_iter().map(|e| format!("{}: {}", e.field, e.message)).collect()
+    parse_application(body, TODAY)
+        .unwrap_err()
+        .into_iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect()
 }
 
 #[test]
@@ -53,8 +57,13 @@ fn every_bad_field_is_named_by_its_path() {
     body["program"] = json!("welfare");
     body["extra"] = json!(1);
     let errors = fields_of(&body);
-    assert!(errors.contains(&"household.members[1].id_number: check digit mismatch".to_owned()), "{errors:?}");
-    assert!(errors.contains(&"household.members[0].declared_monthly_income: must have at most two decimals".to_owned()));
+    assert!(
+        errors.contains(&"household.members[1].id_number: check digit mismatch".to_owned()),
+        "{errors:?}"
+    );
+    assert!(errors.contains(
+        &"household.members[0].declared_monthly_income: must have at most two decimals".to_owned()
+    ));
     assert!(errors.contains(&"rigid_expenses[0].monthly_amount: must not be negative".to_owned()));
     assert!(errors.contains(&"program: must be one of dibao, tekun, low_income or temporary".to_owned()));
     assert!(errors.contains(&"extra: unknown field".to_owned()));
@@ -64,7 +73,11 @@ fn every_bad_field_is_named_by_its_path() {
 fn household_shape_is_enforced() {
     let mut body = valid_body();
     body["household"]["members"][1]["id_number"] = json!("11010519491231002x");
-    assert!(fields_of(&body).contains(&"household.members[1].id_number: duplicate of household.members[0].id_number".to_owned()));
+    assert!(
+        fields_of(&body).contains(
+            &"household.members[1].id_number: duplicate of household.members[0].id_number".to_owned()
+        )
+    );
 
     let mut body = valid_body();
     body["household"]["members"] = json!([]);
@@ -77,7 +90,10 @@ fn household_shape_is_enforced() {
 
     let mut body = valid_body();
     body["household"]["members"][1]["relation"] = json!("applicant");
-    assert!(fields_of(&body).contains(&"household.members: exactly one member must have relation \"applicant\"".to_owned()));
+    assert!(
+        fields_of(&body)
+            .contains(&"household.members: exactly one member must have relation \"applicant\"".to_owned())
+    );
 
     let mut body = valid_body();
     body["household"]["members"][0]["nickname"] = json!("x");
@@ -94,8 +110,13 @@ fn consents_must_name_household_members_and_be_well_formed() {
     body["consents"][0]["agencies"] = json!(["tax", "police"]);
     body["consents"][0]["expires_at"] = json!("2026-11-19T09:00:00+08:00");
     let errors = fields_of(&body);
-    assert!(errors.contains(&"consents[0].id_number: is not a member of the household".to_owned()), "{errors:?}");
-    assert!(errors.contains(&"consents[0].agencies[1]: must be one of tax, real_estate, housing_fund or bank".to_owned()));
+    assert!(
+        errors.contains(&"consents[0].id_number: is not a member of the household".to_owned()),
+        "{errors:?}"
+    );
+    assert!(errors.contains(
+        &"consents[0].agencies[1]: must be one of tax, real_estate, housing_fund or bank".to_owned()
+    ));
     assert!(errors.contains(&"consents[0].expires_at: must be after signed_at".to_owned()));
 }
 
@@ -114,7 +135,10 @@ fn a_person_born_after_as_of_is_refused() {
     let mut body = valid_body();
     body["as_of"] = json!("1949-12-30");
     let errors = fields_of(&body);
-    assert!(errors.contains(&"household.members[0].id_number: birth date is after as_of".to_owned()), "{errors:?}");
+    assert!(
+        errors.contains(&"household.members[0].id_number: birth date is after as_of".to_owned()),
+        "{errors:?}"
+    );
 }
 
 #[test]
