@@ -28,6 +28,11 @@ impl Period {
         Self::new(year.parse().ok()?, month.parse().ok()?)
     }
 
+    /// The month `date` lies in.
+    pub fn of(date: time::Date) -> Self {
+        Self { year: date.year().clamp(1900, 9999) as u16, month: u8::from(date.month()) }
+    }
+
     pub fn year(self) -> u16 {
         self.year
     }

@@ -29,8 +29,14 @@ fn yuan(rng: &mut SplitMix64, low: u64, high: u64) -> Decimal {
     Decimal::new(rng.between(low * 100, high * 100) as i64, 2)
 }
 
-fn rate(text: &str) -> Decimal {
-    crate::decimal::parse_plain(text).unwrap_or(Decimal::new(12, 2))
+fn dec(text: &str) -> Decimal {
+    crate::decimal::parse_plain(text).unwrap_or(Decimal::ONE)
+}
+
+/// What people write on a form: the amount to the nearest hundred yuan.
+fn hundreds(amount: Decimal) -> Decimal {
+    let strategy = rust_decimal::RoundingStrategy::MidpointAwayFromZero;
+    (amount / Decimal::ONE_HUNDRED).round_dp_with_strategy(0, strategy) * Decimal::ONE_HUNDRED
 }
 
 /// The agency records of one member, and the monthly income they would declare.
@@ -48,7 +54,7 @@ pub(super) fn person(rng: &mut SplitMix64, member: &Member, last: Period) -> (Pe
                 person.tax.push(record(*period, IncomeCategory::Wages, amount.round_dp(2)));
             }
         }
-        declared += if rng.chance(850) { wage.round_dp(-2) } else { Decimal::ZERO };
+        declared += if rng.chance(850) { hundreds(wage) } else { Decimal::ZERO };
     }
     if (16..70).contains(&member.age) && rng.chance(80) {
         for _ in 0..rng.between(2, 5) {
@@ -61,7 +67,7 @@ pub(super) fn person(rng: &mut SplitMix64, member: &Member, last: Period) -> (Pe
         for period in &months {
             person.tax.push(record(*period, IncomeCategory::PropertyRental, rent));
         }
-        declared += rent.round_dp(-2);
+        declared += hundreds(rent);
     }
     person.tax.sort_by_key(|r| r.period);
     person.housing_fund = housing_fund(rng, member, wage, last);
@@ -75,7 +81,7 @@ fn record(period: Period, category: IncomeCategory, amount: Decimal) -> TaxRecor
 
 fn housing_fund(rng: &mut SplitMix64, member: &Member, wage: Option<Decimal>, last: Period) -> Option<HousingFundAccount> {
     let balance = yuan(rng, 0, 150_000);
-    let contribution_rate = rate(rng.pick(&RATES).copied().unwrap_or("0.12"));
+    let contribution_rate = dec(rng.pick(&RATES).copied().unwrap_or("0.12"));
     match wage {
         Some(wage) if rng.chance(800) => Some(HousingFundAccount {
             status: HousingFundStatus::Normal,
@@ -126,7 +132,7 @@ pub(super) fn property(rng: &mut SplitMix64, persons: &mut [Person], has_spouse:
         *serial += 1;
         let id = format!("{region}{:06}GB{:05}F{:08}", rng.below(1_000_000), rng.below(100_000), *serial);
         let area = yuan(rng, 35, 150);
-        move |share: &str| PropertyUnit { unit_id: id.clone(), usage, area_m2: area, share: rate(share) }
+        move |share: &str| PropertyUnit { unit_id: id.clone(), usage, area_m2: area, share: dec(share) }
     };
     if rng.chance(500) {
         let home = unit(rng, Usage::Residential);

@@ -72,7 +72,7 @@ pub struct Person {
     relation: String,
     disability: Option<(u8, Option<DisabilityType>)>,
     ill: bool,
-    declared: Option<&'static str>,
+    declared: Option<String>,
     tax: Vec<TaxRecord>,
     units: Vec<PropertyUnit>,
     housing_fund: Option<HousingFundAccount>,
@@ -97,8 +97,8 @@ impl Person {
         self
     }
 
-    pub fn declares(mut self, monthly: &'static str) -> Self {
-        self.declared = Some(monthly);
+    pub fn declares(mut self, monthly: &str) -> Self {
+        self.declared = Some(monthly.to_owned());
         self
     }
 
@@ -166,7 +166,7 @@ impl Person {
             disability_grade: self.disability.map(|(grade, _)| grade),
             disability_type: self.disability.and_then(|(_, kind)| kind),
             serious_illness: self.ill,
-            declared_monthly_income: self.declared.map(|d| Money::parse(d).unwrap()),
+            declared_monthly_income: self.declared.as_deref().map(|d| Money::parse(d).unwrap()),
         }
     }
 
@@ -200,14 +200,14 @@ pub struct Case {
     pub area: Area,
     /// (sequence number, person): the number fixes the ID even when members are reordered.
     pub members: Vec<(u32, Person)>,
-    rigid: Vec<&'static str>,
-    temporary: Option<(TemporaryKind, &'static str)>,
+    rigid: Vec<String>,
+    temporary: Option<(TemporaryKind, String)>,
     recheck: Option<bool>,
     pub params: PolicyParams,
 }
 
 pub fn case(program: Program) -> Case {
-    let temporary = (program == Program::Temporary).then_some((TemporaryKind::Expenditure, "1000.00"));
+    let temporary = (program == Program::Temporary).then(|| (TemporaryKind::Expenditure, "1000.00".to_owned()));
     Case {
         program,
         area: Area::Urban,
@@ -233,13 +233,13 @@ impl Case {
         self
     }
 
-    pub fn rigid(mut self, monthly: &'static str) -> Self {
-        self.rigid.push(monthly);
+    pub fn rigid(mut self, monthly: &str) -> Self {
+        self.rigid.push(monthly.to_owned());
         self
     }
 
-    pub fn temporary(mut self, kind: TemporaryKind, requested: &'static str) -> Self {
-        self.temporary = Some((kind, requested));
+    pub fn temporary(mut self, kind: TemporaryKind, requested: &str) -> Self {
+        self.temporary = Some((kind, requested.to_owned()));
         self
     }
 
@@ -268,7 +268,8 @@ impl Case {
                 .collect(),
             temporary: self
                 .temporary
-                .map(|(kind, amount)| TemporaryRequest { kind, requested_amount: Money::parse(amount).unwrap() }),
+                .as_ref()
+                .map(|(kind, amount)| TemporaryRequest { kind: *kind, requested_amount: Money::parse(amount).unwrap() }),
             callback_url: None,
             recheck: self.recheck.map(|poverty_relief| Recheck { poverty_relief }),
         }

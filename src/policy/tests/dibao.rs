@@ -266,8 +266,8 @@ fn a_recheck_at_or_above_the_standard_graduates_with_a_grace_period() {
             assert_eq!(report.category, Some(Category::DibaoB));
         }
     }
-    let detail = &rule(&recheck("740.00", true).run(), "recheck_graduation").detail;
-    assert_eq!(detail, "re-check with per-capita income at or above standard: graduating with 12 grace months (poverty relief)");
+    let relief = recheck("740.00", true).run();
+    assert_eq!(rule(&relief, "recheck_graduation").detail, "re-check with per-capita income at or above standard: graduating with 12 grace months (poverty relief)");
 }
 
 #[test]

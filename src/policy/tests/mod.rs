@@ -1,1 +1,10 @@
-//! Tests.
+//! Tests of the policy engine, table-driven against DESIGN §5 plus property tests.
+
+mod book;
+mod builder;
+mod dibao;
+mod figures;
+mod missing;
+mod programs;
+mod props;
+mod report_json;
