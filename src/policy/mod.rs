@@ -9,7 +9,7 @@
 //! - `params`, `book`: the parameters and the policy files that set them per region.
 //! - `facts`: per-member facts (incomes, assets, units, gaps) from the agencies' answers.
 //! - `household`: n, S, T, P, F and the real estate.
-//! - `checks`, `flags`: one method per rule, each writing its trace line.
+//! - `checks`, `income`, `flags`: one method per rule, each writing its trace line.
 //! - `verdict`: the per-program decisions; `report`: the report written out.
 
 mod book;
@@ -18,6 +18,7 @@ mod exact;
 mod facts;
 mod flags;
 mod household;
+mod income;
 mod params;
 mod report;
 mod trace;
@@ -33,7 +34,7 @@ pub use report::{
     Verdict,
 };
 
-use crate::domain::{Application, MemberEvidence, Money, add_months};
+use crate::domain::{Application, MemberEvidence, Money, Program, add_months};
 use checks::Checks;
 use exact::Ratio;
 use facts::MemberFacts;
@@ -57,8 +58,12 @@ pub fn assess(
         decision = decision.under_review();
     }
     let emergency = application.is_emergency();
+    // An emergency was answered at intake with its level; otherwise only an eligible
+    // temporary-assistance household needs one.
+    let eligible_temporary =
+        application.program == Program::Temporary && decision.verdict == Verdict::Eligible;
     let approval_level = match &application.temporary {
-        Some(request) if decision.verdict == Verdict::Eligible || emergency => {
+        Some(request) if eligible_temporary || emergency => {
             Some(checks.approval_level(request.requested_amount.amount(), emergency))
         }
         _ => None,

@@ -111,10 +111,10 @@ fn low_income(checks: &mut Checks, params: &PolicyParams) -> Decision {
 }
 
 fn tekun(checks: &mut Checks, params: &PolicyParams) -> Decision {
-    if checks.dibao_assets() {
-        if let Some(benefit) = checks.below_tekun() {
-            return Decision::eligible(Category::Tekun, Some(benefit), Some(params.recheck_months_tekun));
-        }
+    if checks.dibao_assets()
+        && let Some(benefit) = checks.below_tekun()
+    {
+        return Decision::eligible(Category::Tekun, Some(benefit), Some(params.recheck_months_tekun));
     }
     low_income(checks, params)
 }

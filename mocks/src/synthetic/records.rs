@@ -46,7 +46,7 @@ pub(super) fn person(rng: &mut SplitMix64, member: &Member, last: Period) -> (Pe
     // 14 months: the 12-month window and two months before it.
     let months: Vec<Period> = (0..14).rev().map(|back| last.minus(back)).collect();
 
-    let wage = (member.working_age() && rng.chance(500)).then(|| yuan(rng, 2000, 12000));
+    let wage = (member.working_age() && rng.chance(450)).then(|| yuan(rng, 2000, 12000));
     if let Some(wage) = wage {
         for period in &months {
             if rng.chance(920) {

@@ -65,7 +65,10 @@ fn the_longest_matching_prefix_wins_and_merges_over_the_default() {
     assert_eq!(urban("510000"), "740.00");
     let (district, _) = book.for_region(&region("500103"));
     assert!(!district.deduct_rigid_expenses);
-    assert_eq!(district.max_residential_properties, 1, "a district file merges over default, not over its city");
+    assert_eq!(
+        district.max_residential_properties, 1,
+        "a district file merges over default, not over its city"
+    );
     assert_eq!(district.dibao_monthly_urban.to_string(), "740.00");
 }
 
@@ -92,10 +95,15 @@ fn versions_hash_the_effective_parameters() {
 #[test]
 fn errors_name_the_file_and_the_key() {
     let unknown = book_with(&[("5001.toml", "dibao_monthly_urbn = \"800\"\n")]).unwrap_err();
-    assert!(matches!(&unknown, PolicyBookError::UnknownKey { file, key } if file.ends_with("5001.toml") && key == "dibao_monthly_urbn"));
+    assert!(
+        matches!(&unknown, PolicyBookError::UnknownKey { file, key } if file.ends_with("5001.toml") && key == "dibao_monthly_urbn")
+    );
     let float = book_with(&[("50.toml", "tekun_multiplier = 1.3\n")]).unwrap_err();
     assert!(matches!(&float, PolicyBookError::InvalidValue { key, .. } if key == "tekun_multiplier"));
-    assert!(float.to_string().contains("50.toml: key `tekun_multiplier` must be written as a string"), "{float}");
+    assert!(
+        float.to_string().contains("50.toml: key `tekun_multiplier` must be written as a string"),
+        "{float}"
+    );
     let negative = book_with(&[("50.toml", "dibao_monthly_rural = \"-1\"\n")]).unwrap_err();
     assert!(negative.to_string().ends_with("key `dibao_monthly_rural` must not be negative"), "{negative}");
     let count = book_with(&[("50.toml", "recheck_months_tekun = -6\n")]).unwrap_err();

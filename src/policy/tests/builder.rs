@@ -5,13 +5,13 @@
 //! are generated with a correct check character from the birth date and the member's position.
 
 use crate::domain::facts::{
-    BankAccount, BankFacts, BankProduct, HousingFundAccount, HousingFundFacts, HousingFundStatus, IncomeCategory,
-    PropertyUnit, PropertyUsage, RealEstateFacts, TaxFacts, TaxRecord,
+    BankAccount, BankFacts, BankProduct, HousingFundAccount, HousingFundFacts, HousingFundStatus,
+    IncomeCategory, PropertyUnit, PropertyUsage, RealEstateFacts, TaxFacts, TaxRecord,
 };
 use crate::domain::{
-    Agency, AgencyFacts, Application, Area, DisabilityType, Household, IdNumber, Member, MemberEvidence, Money,
-    Program, Recheck, RegionCode, RigidExpense, SourceResult, SourceStatus, TemporaryKind, TemporaryRequest,
-    YearMonth,
+    Agency, AgencyFacts, Application, Area, DisabilityType, Household, IdNumber, Member, MemberEvidence,
+    Money, Program, Recheck, RegionCode, RigidExpense, SourceResult, SourceStatus, TemporaryKind,
+    TemporaryRequest, YearMonth,
 };
 use crate::policy::{PolicyBook, PolicyParams, Report, assess};
 use rust_decimal::Decimal;
@@ -36,7 +36,8 @@ pub fn default_params() -> PolicyParams {
 pub fn id_number(birth: Date, seq: u32) -> IdNumber {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    let body = format!("110105{:04}{:02}{:02}{:03}", birth.year(), birth.month() as u8, birth.day(), seq % 1000);
+    let body =
+        format!("110105{:04}{:02}{:02}{:03}", birth.year(), birth.month() as u8, birth.day(), seq % 1000);
     let sum: u32 = body.chars().zip(WEIGHTS).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
     IdNumber::parse_structure(&format!("{body}{}", CHECK[(sum % 11) as usize])).unwrap()
 }
@@ -104,9 +105,9 @@ impl Person {
 
     /// The same wage in each of the 12 window months, so tax_monthly is exactly `monthly`.
     pub fn wage(mut self, monthly: &str) -> Self {
-        let (first, _) = YearMonth::income_window(AS_OF);
+        let (_, last) = YearMonth::income_window(AS_OF);
         for back in 0..12 {
-            self = self.tax(&first.minus(back).to_string(), monthly);
+            self = self.tax(&last.minus(back).to_string(), monthly);
         }
         self
     }
@@ -118,7 +119,13 @@ impl Person {
         self
     }
 
-    pub fn housing_fund(mut self, status: HousingFundStatus, deposit: &str, rate: &str, balance: &str) -> Self {
+    pub fn housing_fund(
+        mut self,
+        status: HousingFundStatus,
+        deposit: &str,
+        rate: &str,
+        balance: &str,
+    ) -> Self {
         self.housing_fund = Some(HousingFundAccount {
             status,
             balance: dec(balance),
@@ -144,7 +151,12 @@ impl Person {
     }
 
     pub fn unit(mut self, unit_id: &str, usage: PropertyUsage) -> Self {
-        self.units.push(PropertyUnit { unit_id: unit_id.into(), usage, area_m2: dec("89.50"), share: dec("0.5") });
+        self.units.push(PropertyUnit {
+            unit_id: unit_id.into(),
+            usage,
+            area_m2: dec("89.50"),
+            share: dec("0.5"),
+        });
         self
     }
 
@@ -176,7 +188,12 @@ impl Person {
             let result = match self.failures.get(&agency) {
                 Some(None) => continue,
                 Some(Some(status)) => SourceResult::failed(*status, Some("c-1".into())),
-                None => SourceResult::ok(self.facts(agency), false, datetime!(2026-11-24 09:00 +08:00), "c-1".into()),
+                None => SourceResult::ok(
+                    self.facts(agency),
+                    false,
+                    datetime!(2026-11-24 09:00 +08:00),
+                    "c-1".into(),
+                ),
             };
             sources.insert(agency, result);
         }
@@ -187,7 +204,9 @@ impl Person {
         match agency {
             Agency::Tax => AgencyFacts::Tax(TaxFacts { records: self.tax.clone() }),
             Agency::RealEstate => AgencyFacts::RealEstate(RealEstateFacts { units: self.units.clone() }),
-            Agency::HousingFund => AgencyFacts::HousingFund(HousingFundFacts { account: self.housing_fund.clone() }),
+            Agency::HousingFund => {
+                AgencyFacts::HousingFund(HousingFundFacts { account: self.housing_fund.clone() })
+            }
             Agency::Bank => AgencyFacts::Bank(BankFacts { accounts: self.bank.clone() }),
         }
     }
@@ -207,7 +226,8 @@ pub struct Case {
 }
 
 pub fn case(program: Program) -> Case {
-    let temporary = (program == Program::Temporary).then(|| (TemporaryKind::Expenditure, "1000.00".to_owned()));
+    let temporary =
+        (program == Program::Temporary).then(|| (TemporaryKind::Expenditure, "1000.00".to_owned()));
     Case {
         program,
         area: Area::Urban,
@@ -266,10 +286,10 @@ impl Case {
                 .iter()
                 .map(|m| RigidExpense { kind: "medical".into(), monthly_amount: Money::parse(m).unwrap() })
                 .collect(),
-            temporary: self
-                .temporary
-                .as_ref()
-                .map(|(kind, amount)| TemporaryRequest { kind: *kind, requested_amount: Money::parse(amount).unwrap() }),
+            temporary: self.temporary.as_ref().map(|(kind, amount)| TemporaryRequest {
+                kind: *kind,
+                requested_amount: Money::parse(amount).unwrap(),
+            }),
             callback_url: None,
             recheck: self.recheck.map(|poverty_relief| Recheck { poverty_relief }),
         }
@@ -295,7 +315,11 @@ pub fn opt(money: Option<crate::domain::Money>) -> Option<String> {
 
 /// The trace line of a rule (the first one of that name).
 pub fn rule<'r>(report: &'r Report, name: &str) -> &'r crate::policy::RuleTrace {
-    report.rules.iter().find(|r| r.rule == name).unwrap_or_else(|| panic!("no rule {name} in {:#?}", report.rules))
+    report
+        .rules
+        .iter()
+        .find(|r| r.rule == name)
+        .unwrap_or_else(|| panic!("no rule {name} in {:#?}", report.rules))
 }
 
 pub fn rule_names(report: &Report) -> Vec<&str> {

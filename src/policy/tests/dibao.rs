@@ -48,7 +48,10 @@ fn the_design_example_is_dibao_b_with_a_benefit_of_720() {
             "income_sources_disagree",
         ]
     );
-    assert_eq!(rule(&report, "rigid_expenses_deduction").detail, "Σ income 1800.00 − rigid expenses 300.00 = 1500.00");
+    assert_eq!(
+        rule(&report, "rigid_expenses_deduction").detail,
+        "Σ income 1800.00 − rigid expenses 300.00 = 1500.00"
+    );
     let income = rule(&report, "income_below_standard");
     assert_eq!(income.outcome, RuleOutcome::Pass);
     assert_eq!(
@@ -96,7 +99,10 @@ fn at_the_standard_the_trace_shows_why_it_is_not_below() {
     assert_eq!(income.outcome, RuleOutcome::Fail);
     assert_eq!(income.detail, "per-capita 740.00 ≥ standard 740.00 (total 740.00 ≥ 1 × 740.00 = 740.00)");
     let limit = rule(&report, "income_within_low_income_limit");
-    assert_eq!(limit.detail, "per-capita 740.00 ≤ 1.5 × 740.00 = 1110.00 (total 740.00 ≤ 1 × 1110.00 = 1110.00)");
+    assert_eq!(
+        limit.detail,
+        "per-capita 740.00 ≤ 1.5 × 740.00 = 1110.00 (total 740.00 ≤ 1 × 1110.00 = 1110.00)"
+    );
     assert_eq!(rule(&report, "single_person").outcome, RuleOutcome::Fail);
 }
 
@@ -132,7 +138,11 @@ fn financial_asset_boundaries_at_24_months_of_the_standard() {
         let assets_rule = rule(&report, "financial_assets_within_dibao_limit");
         assert_eq!(assets_rule.outcome == RuleOutcome::Pass, verdict == Verdict::Eligible);
         if verdict == Verdict::Ineligible {
-            assert_eq!(report.rules.last().unwrap().rule, "income_sources_disagree", "stops after the assets");
+            assert_eq!(
+                report.rules.last().unwrap().rule,
+                "income_sources_disagree",
+                "stops after the assets"
+            );
             assert!(!rule_names(&report).contains(&"income_below_standard"));
         }
     }
@@ -161,7 +171,12 @@ fn the_class_depends_on_whether_anyone_can_work() {
         ("16 tomorrow", plus(born_on(date!(2010 - 11 - 25))), Category::DibaoA, date!(2027 - 11 - 24)),
         ("59 until tomorrow", plus(born_on(date!(1966 - 11 - 25))), Category::DibaoB, date!(2027 - 05 - 24)),
         ("aged 60 today", plus(aged(60)), Category::DibaoA, date!(2027 - 11 - 24)),
-        ("disability grade 4", plus(born(1990).disabled(4, DisabilityType::Physical)), Category::DibaoA, date!(2027 - 11 - 24)),
+        (
+            "disability grade 4",
+            plus(born(1990).disabled(4, DisabilityType::Physical)),
+            Category::DibaoA,
+            date!(2027 - 11 - 24),
+        ),
         ("seriously ill", plus(born(1990).ill()), Category::DibaoA, date!(2027 - 11 - 24)),
         ("healthy adult", plus(born(1990)), Category::DibaoB, date!(2027 - 05 - 24)),
     ];
@@ -184,8 +199,22 @@ fn single_person_cases_get_dibao_for_themselves() {
     let table = [
         ("grade 1", grade(1, DisabilityType::Physical), "0.00", "1600.00", Verdict::Eligible, Some("740.00")),
         ("grade 2", grade(2, DisabilityType::Visual), "300.00", "1300.00", Verdict::Eligible, Some("440.00")),
-        ("grade 3 mental", grade(3, DisabilityType::Mental), "739.99", "860.01", Verdict::Eligible, Some("0.01")),
-        ("grade 3 intellectual", grade(3, DisabilityType::Intellectual), "0.00", "1600.00", Verdict::Eligible, Some("740.00")),
+        (
+            "grade 3 mental",
+            grade(3, DisabilityType::Mental),
+            "739.99",
+            "860.01",
+            Verdict::Eligible,
+            Some("0.01"),
+        ),
+        (
+            "grade 3 intellectual",
+            grade(3, DisabilityType::Intellectual),
+            "0.00",
+            "1600.00",
+            Verdict::Eligible,
+            Some("740.00"),
+        ),
         ("serious illness", born(1960).ill(), "100.00", "1500.00", Verdict::Eligible, Some("640.00")),
         ("grade 3 physical", grade(3, DisabilityType::Physical), "0.00", "1600.00", Verdict::LowIncome, None),
         ("grade 4 mental", grade(4, DisabilityType::Mental), "0.00", "1600.00", Verdict::LowIncome, None),
@@ -217,7 +246,11 @@ fn the_single_person_benefit_sums_over_every_case_and_shows_its_arithmetic() {
     assert_eq!(report.category, Some(Category::DibaoSingle));
     assert_eq!(opt(report.suggested_monthly_benefit).as_deref(), Some("1180.00"));
     assert_eq!(report.recheck_due, Some(date!(2027 - 11 - 24)), "nobody can work: class A timing");
-    assert!(report.members[0].single_person && report.members[1].single_person && !report.members[2].single_person);
+    assert!(
+        report.members[0].single_person
+            && report.members[1].single_person
+            && !report.members[2].single_person
+    );
     let masked = [&report.members[0].id_number_masked, &report.members[1].id_number_masked];
     assert_eq!(
         rule(&report, "single_person").detail,
@@ -259,7 +292,10 @@ fn a_recheck_at_or_above_the_standard_graduates_with_a_grace_period() {
         let report = recheck(income, relief).run();
         assert_eq!((report.verdict, report.grace_months), (verdict, grace), "{income} relief {relief}");
         if verdict == Verdict::Graduating {
-            assert_eq!((report.category, report.suggested_monthly_benefit, report.recheck_due), (None, None, None));
+            assert_eq!(
+                (report.category, report.suggested_monthly_benefit, report.recheck_due),
+                (None, None, None)
+            );
             assert_eq!(rule(&report, "recheck_graduation").outcome, RuleOutcome::Info);
             assert!(!rule_names(&report).contains(&"single_person"));
         } else {
@@ -267,7 +303,10 @@ fn a_recheck_at_or_above_the_standard_graduates_with_a_grace_period() {
         }
     }
     let relief = recheck("740.00", true).run();
-    assert_eq!(rule(&relief, "recheck_graduation").detail, "re-check with per-capita income at or above standard: graduating with 12 grace months (poverty relief)");
+    assert_eq!(
+        rule(&relief, "recheck_graduation").detail,
+        "re-check with per-capita income at or above standard: graduating with 12 grace months (poverty relief)"
+    );
 }
 
 #[test]

@@ -60,18 +60,22 @@ fn housing_fund_wage_counts_only_for_a_normal_account() {
 fn monthly_income_is_the_larger_source_and_a_gap_over_20_percent_is_flagged() {
     // (tax, housing-fund wage via deposit at 12 %, monthly_income, flagged)
     let table = [
-        ("5000.00", "960.00", "5000.00", false),      // hf 4000.00: difference exactly 20 %
-        ("5000.00", "959.99", "5000.00", true),       // hf 3999.958…: just over
-        ("4000.00", "1200.00", "5000.00", false),     // hf larger: 1000.00 = 20 % of 5000.00
+        ("5000.00", "960.00", "5000.00", false), // hf 4000.00: difference exactly 20 %
+        ("5000.00", "959.99", "5000.00", true),  // hf 3999.958…: just over
+        ("4000.00", "1200.00", "5000.00", false), // hf larger: 1000.00 = 20 % of 5000.00
         ("3999.99", "1200.00", "5000.00", true),
-        ("0.00", "1200.00", "5000.00", false),        // only one source positive
+        ("0.00", "1200.00", "5000.00", false), // only one source positive
         ("5000.00", "0.00", "5000.00", false),
     ];
     for (tax, deposit, income, flagged) in table {
         let person = born(1980).wage(tax).housing_fund(HousingFundStatus::Normal, deposit, "0.12", "0");
         let report = case(LowIncome).member(person).run();
         assert_eq!(text(report.members[0].monthly_income), income, "{tax} / {deposit}");
-        assert_eq!(report.flags.contains(&"income_sources_disagree".to_owned()), flagged, "{tax} / {deposit}");
+        assert_eq!(
+            report.flags.contains(&"income_sources_disagree".to_owned()),
+            flagged,
+            "{tax} / {deposit}"
+        );
         let trace = rule(&report, "income_sources_disagree");
         assert_eq!(trace.outcome == RuleOutcome::Fail, flagged);
     }
@@ -96,7 +100,8 @@ fn all_cny_products_count_and_foreign_currency_is_a_gap() {
     assert_eq!(text(report.members[0].financial_assets), "3500.50");
     assert_eq!(report.verdict, Verdict::Eligible);
 
-    let foreign = case(Dibao).member(born(1950).bank("1000.00").bank_in("100.00", "USD").bank_in("5.00", "EUR")).run();
+    let foreign =
+        case(Dibao).member(born(1950).bank("1000.00").bank_in("100.00", "USD").bank_in("5.00", "EUR")).run();
     assert_eq!(text(foreign.financial_assets_total), "1000.00");
     assert_eq!(foreign.verdict, Verdict::NeedsReview, "an unknown amount is never eligible");
     assert_eq!(foreign.missing.len(), 1, "one gap per member");
@@ -110,7 +115,8 @@ fn all_cny_products_count_and_foreign_currency_is_a_gap() {
 fn a_unit_reported_for_two_members_counts_once() {
     use PropertyUsage::{Commercial, Residential};
     // (first member's units, second member's units, residential, non-residential, verdict)
-    let table: [(&[(&str, PropertyUsage)], &[(&str, PropertyUsage)], u32, u32, Verdict); 5] = [
+    type Units<'a> = &'a [(&'a str, PropertyUsage)];
+    let table: [(Units, Units, u32, u32, Verdict); 5] = [
         (&[("U-1", Residential)], &[("U-1", Residential)], 1, 0, Verdict::Eligible),
         (&[("U-1", Residential)], &[("U-2", Residential)], 2, 0, Verdict::Ineligible),
         (&[("U-1", Residential), ("U-1", Residential)], &[], 1, 0, Verdict::Eligible),
@@ -124,7 +130,8 @@ fn a_unit_reported_for_two_members_counts_once() {
             }
             person
         };
-        let report = case(Dibao).member(with_units(born(1950), first)).member(with_units(born(1952), second)).run();
+        let report =
+            case(Dibao).member(with_units(born(1950), first)).member(with_units(born(1952), second)).run();
         assert_eq!((report.residential_properties, report.non_residential_properties), (residential, other));
         assert_eq!(report.verdict, verdict, "{first:?} {second:?}");
     }
@@ -140,7 +147,10 @@ fn non_residential_property_passes_only_when_allowed() {
     assert_eq!(refused.verdict, Verdict::Ineligible);
     let trace = rule(&refused, "non_residential_property");
     assert_eq!(trace.outcome, RuleOutcome::Fail);
-    assert_eq!(trace.detail, "1 non-residential unit(s), not allowed (allow_non_residential_property = false)");
+    assert_eq!(
+        trace.detail,
+        "1 non-residential unit(s), not allowed (allow_non_residential_property = false)"
+    );
     let allowed = shop().with(|p| p.allow_non_residential_property = true).run();
     assert_eq!(allowed.verdict, Verdict::Eligible);
     assert_eq!(allowed.non_residential_properties, 1);
@@ -158,7 +168,11 @@ fn rigid_expenses_are_deducted_and_floored_at_zero() {
         rule(&floored, "rigid_expenses_deduction").detail,
         "Σ income 200.00 − rigid expenses 300.00 = -100.00, floored at 0.00"
     );
-    let kept = case(Dibao).member(born(1950).wage("200.00")).rigid("300.00").with(|p| p.deduct_rigid_expenses = false).run();
+    let kept = case(Dibao)
+        .member(born(1950).wage("200.00"))
+        .rigid("300.00")
+        .with(|p| p.deduct_rigid_expenses = false)
+        .run();
     assert_eq!(text(kept.monthly_income_total), "200.00");
     assert_eq!(text(kept.rigid_expenses_total), "300.00");
     assert_eq!(
@@ -181,7 +195,11 @@ fn undeclared_income_needs_both_the_tolerance_and_the_minimum() {
     ];
     for (verified, declared, flagged) in table {
         let report = case(LowIncome).member(born(1980).wage(verified).declares(declared)).run();
-        assert_eq!(report.flags.contains(&"undeclared_income".to_owned()), flagged, "{verified} vs {declared}");
+        assert_eq!(
+            report.flags.contains(&"undeclared_income".to_owned()),
+            flagged,
+            "{verified} vs {declared}"
+        );
         assert_eq!(rule(&report, "undeclared_income").outcome == RuleOutcome::Fail, flagged);
     }
     let report = case(Dibao).member(born(1950).wage("1800.00").declares("1200.00")).rigid("300.00").run();
@@ -195,7 +213,10 @@ fn undeclared_income_needs_both_the_tolerance_and_the_minimum() {
 #[test]
 fn undeclared_income_sums_declarations_and_is_skipped_when_nobody_declared() {
     // D = 600.00 + absent; T = 1000.00: excess 400.00 > 60.00 and > 100.00.
-    let report = case(Dibao).member(born(1950).wage("500.00").declares("600.00")).member(born(1952).wage("500.00")).run();
+    let report = case(Dibao)
+        .member(born(1950).wage("500.00").declares("600.00"))
+        .member(born(1952).wage("500.00"))
+        .run();
     assert_eq!(report.flags, ["undeclared_income"]);
     let silent = case(Dibao).member(born(1950).wage("5000.00")).run();
     assert!(silent.flags.is_empty());

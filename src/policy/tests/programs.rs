@@ -83,7 +83,15 @@ fn tekun_person_category_boundaries() {
         let expected = if passes { Verdict::Eligible } else { Verdict::Ineligible };
         assert_eq!(report.verdict, expected, "{who}");
         if !passes {
-            assert_eq!(rule_names(&report), ["data_complete", "rigid_expenses_deduction", "tekun_person_category", "income_sources_disagree"]);
+            assert_eq!(
+                rule_names(&report),
+                [
+                    "data_complete",
+                    "rigid_expenses_deduction",
+                    "tekun_person_category",
+                    "income_sources_disagree"
+                ]
+            );
         }
     }
     let adult = case(Tekun).member(born(1980)).run();
@@ -155,7 +163,10 @@ fn temporary_needs_income_and_assets_within_the_low_income_limits() {
         assert_eq!(report.verdict, verdict, "{income} / {assets}");
         let category = (verdict == Verdict::Eligible).then_some(Category::Temporary);
         assert_eq!(report.category, category);
-        assert_eq!((report.suggested_monthly_benefit, report.recheck_due, report.advance_relief), (None, None, false));
+        assert_eq!(
+            (report.suggested_monthly_benefit, report.recheck_due, report.advance_relief),
+            (None, None, false)
+        );
         let level = (verdict == Verdict::Eligible).then_some(ApprovalLevel::Township);
         assert_eq!(report.approval_level, level, "1000.00 requested");
     }
@@ -197,23 +208,35 @@ fn approval_levels_at_their_boundaries_use_the_urban_standard() {
 
 #[test]
 fn emergencies_get_advance_relief_and_an_approval_level_whatever_the_verdict() {
-    let ineligible = case(Temporary).temporary(Emergency, "25000.00").member(born(1980).wage("5000.00")).run();
+    let ineligible =
+        case(Temporary).temporary(Emergency, "25000.00").member(born(1980).wage("5000.00")).run();
     assert_eq!(ineligible.verdict, Verdict::Ineligible);
     assert!(ineligible.advance_relief);
     assert_eq!(ineligible.approval_level, Some(ApprovalLevel::CountyLeadingGroup));
-    assert!(rule(&ineligible, "temporary_approval_level").detail.ends_with("emergency: advance relief granted at this level"));
+    assert!(
+        rule(&ineligible, "temporary_approval_level")
+            .detail
+            .ends_with("emergency: advance relief granted at this level")
+    );
 
     let eligible = case(Temporary).temporary(Emergency, "1500.00").member(born(1980)).run();
-    assert_eq!((eligible.verdict, eligible.approval_level), (Verdict::Eligible, Some(ApprovalLevel::Township)));
+    assert_eq!(
+        (eligible.verdict, eligible.approval_level),
+        (Verdict::Eligible, Some(ApprovalLevel::Township))
+    );
     assert!(eligible.advance_relief);
 
-    let incomplete =
-        case(Temporary).temporary(Emergency, "3000.00").member(born(1980).fails(Agency::Bank, SourceStatus::Timeout)).run();
+    let incomplete = case(Temporary)
+        .temporary(Emergency, "3000.00")
+        .member(born(1980).fails(Agency::Bank, SourceStatus::Timeout))
+        .run();
     assert_eq!((incomplete.verdict, incomplete.category), (Verdict::NeedsReview, None));
     assert_eq!((incomplete.approval_level, incomplete.advance_relief), (Some(ApprovalLevel::County), true));
 
-    let expenditure =
-        case(Temporary).temporary(Expenditure, "3000.00").member(born(1980).fails(Agency::Bank, SourceStatus::Timeout)).run();
+    let expenditure = case(Temporary)
+        .temporary(Expenditure, "3000.00")
+        .member(born(1980).fails(Agency::Bank, SourceStatus::Timeout))
+        .run();
     assert_eq!(expenditure.verdict, Verdict::NeedsReview);
     assert_eq!((expenditure.approval_level, expenditure.advance_relief), (None, false));
     let ineligible_expenditure = case(Temporary).member(born(1980).wage("5000.00")).run();

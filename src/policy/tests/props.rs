@@ -79,8 +79,8 @@ fn arb_case() -> impl Strategy<Value = Case> {
     let program = prop::sample::select(Program::ALL.to_vec());
     let rigid = prop::option::of(0u32..100_000);
     let temporary = (any::<bool>(), 0u32..3_000_000);
-    (program, any::<bool>(), prop::collection::vec(arb_person(), 1..5), rigid, any::<bool>(), temporary).prop_map(
-        |(program, rural, people, rigid, recheck, (emergency, requested))| {
+    (program, any::<bool>(), prop::collection::vec(arb_person(), 1..5), rigid, any::<bool>(), temporary)
+        .prop_map(|(program, rural, people, rigid, recheck, (emergency, requested))| {
             let mut household = case(program);
             if rural {
                 household = household.rural();
@@ -99,8 +99,7 @@ fn arb_case() -> impl Strategy<Value = Case> {
                 household = household.temporary(kind, &cents(requested));
             }
             household
-        },
-    )
+        })
 }
 
 /// A household and a permutation of its members.

@@ -22,11 +22,31 @@ fn the_design_example_serialises_to_the_documented_shape() {
     assert_eq!(
         keys,
         [
-            "advance_relief", "approval_level", "as_of", "category", "financial_assets_per_capita",
-            "financial_assets_total", "flags", "grace_months", "household_size", "members", "missing",
-            "monthly_income_gross", "monthly_income_per_capita", "monthly_income_total", "non_residential_properties",
-            "policy_version", "program", "recheck_due", "region", "residential_properties", "rigid_expenses_total",
-            "rules", "standard_monthly", "suggested_monthly_benefit", "verdict",
+            "advance_relief",
+            "approval_level",
+            "as_of",
+            "category",
+            "financial_assets_per_capita",
+            "financial_assets_total",
+            "flags",
+            "grace_months",
+            "household_size",
+            "members",
+            "missing",
+            "monthly_income_gross",
+            "monthly_income_per_capita",
+            "monthly_income_total",
+            "non_residential_properties",
+            "policy_version",
+            "program",
+            "recheck_due",
+            "region",
+            "residential_properties",
+            "rigid_expenses_total",
+            "rules",
+            "standard_monthly",
+            "suggested_monthly_benefit",
+            "verdict",
         ]
     );
     let head = json!({
@@ -56,9 +76,18 @@ fn the_design_example_serialises_to_the_documented_shape() {
         })
     );
     assert_eq!(value["members"][1]["housing_fund_balance"], json!(null));
-    assert_eq!(value["members"][2]["sources"]["bank"], json!({"status": "timeout", "cached": false, "fetched_at": null, "consent_id": "c-1"}));
-    assert_eq!(value["missing"], json!([{"member": report.members[2].id_number_masked, "agency": "bank", "cause": "timeout"}]));
-    assert_eq!(value["rules"][0], json!({"rule": "data_complete", "outcome": "fail", "detail": report.rules[0].detail}));
+    assert_eq!(
+        value["members"][2]["sources"]["bank"],
+        json!({"status": "timeout", "cached": false, "fetched_at": null, "consent_id": "c-1"})
+    );
+    assert_eq!(
+        value["missing"],
+        json!([{"member": report.members[2].id_number_masked, "agency": "bank", "cause": "timeout"}])
+    );
+    assert_eq!(
+        value["rules"][0],
+        json!({"rule": "data_complete", "outcome": "fail", "detail": report.rules[0].detail})
+    );
     assert_eq!(value["flags"], json!([]));
 }
 
@@ -71,7 +100,10 @@ fn an_eligible_report_writes_its_benefit_date_and_category() {
     assert_eq!(value["approval_level"], "county");
     assert_eq!(value["advance_relief"], true);
     let dibao = serde_json::to_value(case(Dibao).member(born(1990).wage("500.00")).run()).unwrap();
-    assert_eq!((&dibao["category"], &dibao["suggested_monthly_benefit"], &dibao["recheck_due"]), (&json!("dibao_b"), &json!("240.00"), &json!("2027-05-24")));
+    assert_eq!(
+        (&dibao["category"], &dibao["suggested_monthly_benefit"], &dibao["recheck_due"]),
+        (&json!("dibao_b"), &json!("240.00"), &json!("2027-05-24"))
+    );
 }
 
 #[test]
