@@ -55,9 +55,8 @@ pub(crate) async fn set_faults(state: web::Data<MockState>, body: web::Bytes) ->
         }
     };
     if let Some((agency, id_number, fault)) = change.fault {
-        if state.try_set_fault(agency.as_str(), id_number.as_deref(), fault).is_ok() {
-            tracing::info!(%agency, everyone = id_number.is_none(), fault = fault.map(Fault::as_str), "fault set");
-        }
+        state.set_fault_at(agency, id_number.as_deref(), fault);
+        tracing::info!(%agency, everyone = id_number.is_none(), fault = fault.map(Fault::as_str), "fault set");
     }
     if let Some(latency) = change.latency {
         state.set_latency(latency);

@@ -45,7 +45,7 @@ pub struct Fixtures {
     pub persons: Vec<Person>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
     pub id_number: String,
@@ -59,6 +59,20 @@ pub struct Person {
     pub bank: Vec<BankAccount>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub faults: BTreeMap<Agency, Fault>,
+}
+
+/// Masks the ID number, so that a stray `{:?}` in a log line cannot leak it.
+impl std::fmt::Debug for Person {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Person")
+            .field("id_number", &id_number::masked(&self.id_number))
+            .field("tax", &self.tax)
+            .field("real_estate", &self.real_estate)
+            .field("housing_fund", &self.housing_fund)
+            .field("bank", &self.bank)
+            .field("faults", &self.faults)
+            .finish()
+    }
 }
 
 impl Person {
@@ -348,6 +362,12 @@ mod tests {
         let message = Fixtures::from_json(&text).map(|_| String::new()).unwrap_or_else(|e| e.to_string());
         assert!(message.contains("appears twice"), "{message}");
         assert!(!message.contains(ID));
+    }
+
+    #[test]
+    fn debug_masks_the_id_number() {
+        let text = format!("{:?}", Fixtures { persons: vec![Person::new(ID)] });
+        assert!(text.contains("110105********002X") && !text.contains(ID), "{text}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub mod agency;
 mod bank;
 pub mod config;
 mod control;
-pub mod decimal;
+mod decimal;
 pub mod demo;
 mod fallback;
 pub mod faults;

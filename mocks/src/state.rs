@@ -38,7 +38,6 @@ pub struct CallCounts {
     pub per_person: BTreeMap<Agency, BTreeMap<String, u64>>,
 }
 
-#[derive(Debug)]
 pub struct MockState {
     /// Indexed once: every agency request looks a person up.
     persons: HashMap<String, Person>,
@@ -50,6 +49,13 @@ pub struct MockState {
     inquiries: Mutex<HashMap<String, Inquiry>>,
     /// Inquiry ids are sequential so that a run is reproducible.
     next_inquiry: AtomicU64,
+}
+
+/// Summary only: the population and counters hold raw ID numbers.
+impl std::fmt::Debug for MockState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockState").field("persons", &self.persons.len()).finish_non_exhaustive()
+    }
 }
 
 /// A poisoned lock only means another request panicked; the data is still usable.
@@ -126,9 +132,12 @@ impl MockState {
         id_number: Option<&str>,
         fault: Option<Fault>,
     ) -> Result<(), UnknownAgency> {
-        let agency = agency(agency_name)?;
-        lock(&self.faults).set(agency, id_number, fault);
+        self.set_fault_at(agency(agency_name)?, id_number, fault);
         Ok(())
+    }
+
+    pub(crate) fn set_fault_at(&self, agency: Agency, id_number: Option<&str>, fault: Option<Fault>) {
+        lock(&self.faults).set(agency, id_number, fault);
     }
 
     /// Drops every fault set at run time; the fixture's faults apply again.

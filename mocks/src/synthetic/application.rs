@@ -20,7 +20,12 @@ pub(super) struct Setting<'a> {
     pub key: String,
 }
 
-pub(super) fn body(rng: &mut SplitMix64, setting: &Setting<'_>, members: &[Member], declared: &[Decimal]) -> Value {
+pub(super) fn body(
+    rng: &mut SplitMix64,
+    setting: &Setting<'_>,
+    members: &[Member],
+    declared: &[Decimal],
+) -> Value {
     let members_json: Vec<Value> = members
         .iter()
         .zip(declared)

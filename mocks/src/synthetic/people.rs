@@ -5,13 +5,16 @@ use crate::prng::SplitMix64;
 use std::collections::HashSet;
 use time::{Date, Duration, Month};
 
-const SURNAMES: [&str; 20] =
-    ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"];
-const GIVEN: [&str; 30] = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀",
-    "霞", "平", "刚", "桂", "英", "华", "建", "国", "玉", "兰", "红", "文",
+const SURNAMES: [&str; 20] = [
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何",
+    "林", "罗", "高",
 ];
-const DISABILITY_TYPES: [&str; 7] = ["physical", "visual", "hearing", "speech", "intellectual", "mental", "multiple"];
+const GIVEN: [&str; 30] = [
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+    "秀", "霞", "平", "刚", "桂", "英", "华", "建", "国", "玉", "兰", "红", "文",
+];
+const DISABILITY_TYPES: [&str; 7] =
+    ["physical", "visual", "hearing", "speech", "intellectual", "mental", "multiple"];
 
 /// One synthetic person as the intake system would declare them.
 #[derive(Debug, Clone)]
@@ -45,8 +48,8 @@ impl IdMint {
     /// keep synthetic people apart from the hand-made demo population (001–499).
     fn mint(&mut self, rng: &mut SplitMix64, region: &str, age: i32, male: bool) -> String {
         loop {
-            let anniversary = Date::from_calendar_date(self.as_of.year() - age, Month::November, 24)
-                .unwrap_or(self.as_of);
+            let anniversary =
+                Date::from_calendar_date(self.as_of.year() - age, Month::November, 24).unwrap_or(self.as_of);
             let birth = anniversary - Duration::days(rng.below(365) as i64);
             let sequence = 500 + 2 * rng.below(250) + u64::from(male);
             let body = format!(
@@ -55,10 +58,10 @@ impl IdMint {
                 u8::from(birth.month()),
                 birth.day()
             );
-            if let Some(id) = id_number::with_check_char(&body) {
-                if self.issued.insert(id.clone()) {
-                    return id;
-                }
+            if let Some(id) = id_number::with_check_char(&body)
+                && self.issued.insert(id.clone())
+            {
+                return id;
             }
         }
     }
@@ -92,7 +95,8 @@ pub(super) fn household(
     let surname = rng.pick(&SURNAMES).copied().unwrap_or("王");
     let applicant_male = rng.chance(500);
 
-    let mut plans: Vec<(&'static str, i32, bool, String)> = vec![("applicant", applicant_age, applicant_male, name(rng, surname))];
+    let mut plans: Vec<(&'static str, i32, bool, String)> =
+        vec![("applicant", applicant_age, applicant_male, name(rng, surname))];
     if with_spouse {
         let age = (applicant_age + rng.between(0, 12) as i32 - 6).clamp(18, 95);
         let spouse_surname = rng.pick(&SURNAMES).copied().unwrap_or("李");

@@ -79,7 +79,12 @@ fn record(period: Period, category: IncomeCategory, amount: Decimal) -> TaxRecor
     TaxRecord { period, category, amount }
 }
 
-fn housing_fund(rng: &mut SplitMix64, member: &Member, wage: Option<Decimal>, last: Period) -> Option<HousingFundAccount> {
+fn housing_fund(
+    rng: &mut SplitMix64,
+    member: &Member,
+    wage: Option<Decimal>,
+    last: Period,
+) -> Option<HousingFundAccount> {
     let balance = yuan(rng, 0, 150_000);
     let contribution_rate = dec(rng.pick(&RATES).copied().unwrap_or("0.12"));
     match wage {
@@ -114,7 +119,8 @@ fn bank(rng: &mut SplitMix64, member: &Member) -> Vec<BankAccount> {
                 1 => yuan(rng, 20_000, 80_000),
                 _ => yuan(rng, 80_000, 200_000),
             };
-            let product = [BankProduct::Demand, BankProduct::Time, BankProduct::Wealth][rng.weighted(&[60, 30, 10])];
+            let product =
+                [BankProduct::Demand, BankProduct::Time, BankProduct::Wealth][rng.weighted(&[60, 30, 10])];
             BankAccount {
                 institution: rng.pick(&BANKS).copied().unwrap_or("中国银行").to_owned(),
                 product,
@@ -127,7 +133,13 @@ fn bank(rng: &mut SplitMix64, member: &Member) -> Vec<BankAccount> {
 
 /// Gives the household its units: about half own one home (shared by the spouses), a few
 /// a second one, fewer a shop. `serial` keeps unit numbers unique across the run.
-pub(super) fn property(rng: &mut SplitMix64, persons: &mut [Person], has_spouse: bool, region: &str, serial: &mut u64) {
+pub(super) fn property(
+    rng: &mut SplitMix64,
+    persons: &mut [Person],
+    has_spouse: bool,
+    region: &str,
+    serial: &mut u64,
+) {
     let mut unit = |rng: &mut SplitMix64, usage: Usage| {
         *serial += 1;
         let id = format!("{region}{:06}GB{:05}F{:08}", rng.below(1_000_000), rng.below(100_000), *serial);

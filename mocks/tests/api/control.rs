@@ -121,3 +121,13 @@ async fn stop_returns_even_with_a_request_held_by_a_timeout_fault() {
     tokio::time::timeout(Duration::from_secs(5), mocks.server.stop()).await.unwrap();
     held.abort();
 }
+
+#[tokio::test]
+async fn dropping_the_server_stops_it() {
+    let mocks = spawn().await;
+    let url = mocks.url("/__control/calls");
+    assert!(mocks.client.get(&url).send().await.is_ok());
+    drop(mocks.server);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(mocks.client.get(&url).timeout(Duration::from_secs(2)).send().await.is_err());
+}

@@ -40,8 +40,12 @@ fn synthetic_people_are_valid_unique_and_all_in_one_application() {
         assert_eq!(members(application).iter().filter(|m| m["relation"] == "applicant").count(), 1);
         for id in &household {
             let consent = application["consents"].as_array().unwrap().iter().find(|c| c["id_number"] == *id);
-            let agencies: BTreeSet<&str> =
-                consent.unwrap()["agencies"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+            let agencies: BTreeSet<&str> = consent.unwrap()["agencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
             assert_eq!(agencies, AGENCIES.into_iter().collect());
         }
         applied.extend(household);
@@ -53,7 +57,8 @@ fn synthetic_people_are_valid_unique_and_all_in_one_application() {
 fn synthetic_distributions_are_plausible() {
     let (fixtures, applications) = synthetic::generate(4000, 1);
     let share = |count: usize| count * 100 / fixtures.persons.len();
-    let wage_earners = fixtures.persons.iter().filter(|p| p.tax.iter().any(|r| r.category.as_str() == "wages"));
+    let wage_earners =
+        fixtures.persons.iter().filter(|p| p.tax.iter().any(|r| r.category.as_str() == "wages"));
     let with_fund = fixtures.persons.iter().filter(|p| p.housing_fund.is_some()).count();
     let with_bank = fixtures.persons.iter().filter(|p| !p.bank.is_empty()).count();
     assert!((22..=38).contains(&share(wage_earners.count())));
@@ -91,7 +96,8 @@ fn demo_fixtures_and_cases_parse_and_agree() {
         for missing in case.expect["missing"].as_array().unwrap() {
             assert!(missing["member_index"].as_u64().unwrap() < household.len() as u64, "{}", case.name);
         }
-        for key in ["verdict", "category", "suggested_monthly_benefit", "monthly_income_per_capita", "flags"] {
+        for key in ["verdict", "category", "suggested_monthly_benefit", "monthly_income_per_capita", "flags"]
+        {
             assert!(case.expect.get(key).is_some(), "{}: expect lacks {key}", case.name);
         }
     }
@@ -115,10 +121,19 @@ fn demo_cases_cover_every_verdict_and_category() {
     for level in ["township", "county", "county_leading_group"] {
         assert!(seen("approval_level").contains(level), "{level}");
     }
-    let causes: BTreeSet<&str> =
-        cases.iter().flat_map(|c| c.expect["missing"].as_array().unwrap()).map(|m| m["cause"].as_str().unwrap()).collect();
+    let causes: BTreeSet<&str> = cases
+        .iter()
+        .flat_map(|c| c.expect["missing"].as_array().unwrap())
+        .map(|m| m["cause"].as_str().unwrap())
+        .collect();
     assert_eq!(causes, ["malformed", "no_consent", "timeout", "unavailable"].into_iter().collect());
-    let flags: BTreeSet<&str> =
-        cases.iter().flat_map(|c| c.expect["flags"].as_array().unwrap()).map(|f| f.as_str().unwrap()).collect();
-    assert_eq!(flags, ["dibao_recommended", "income_sources_disagree", "undeclared_income"].into_iter().collect());
+    let flags: BTreeSet<&str> = cases
+        .iter()
+        .flat_map(|c| c.expect["flags"].as_array().unwrap())
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        flags,
+        ["dibao_recommended", "income_sources_disagree", "undeclared_income"].into_iter().collect()
+    );
 }

@@ -1,5 +1,8 @@
 //! The mock agencies over real HTTP: one test binary, a server on port 0 per test.
 
+// The workspace denies these in product code; in tests a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod auth;
 mod bank;
 mod control;
