@@ -64,14 +64,10 @@ pub async fn submit(
     completions.announce_queued();
     tracing::info!(application = %id, program = %application.program, "application accepted");
 
-    if let Some(wait) = wait {
-        if let Some(record) = wait_until_final(&store, &completions, id, wait).await? {
-            return Ok(HttpResponse::Ok().json(ApplicationView::build(
-                &record,
-                Some(&application),
-                &policies,
-            )));
-        }
+    if let Some(wait) = wait
+        && let Some(record) = wait_until_final(&store, &completions, id, wait).await?
+    {
+        return Ok(HttpResponse::Ok().json(ApplicationView::build(&record, Some(&application), &policies)));
     }
     let accepted = ApplicationView::accepted(id, &application, &policies);
     Ok(HttpResponse::Accepted()

@@ -48,10 +48,10 @@ fn parse_consent(
             .map_err(|e| errors.add(object.field_path("id_number"), e.to_string()))
             .ok()
     });
-    if let (Some(id_number), Some(household)) = (&id_number, household) {
-        if !household.members.iter().any(|m| &m.id_number == id_number) {
-            errors.add(object.field_path("id_number"), "is not a member of the household");
-        }
+    if let (Some(id_number), Some(household)) = (&id_number, household)
+        && !household.members.iter().any(|m| &m.id_number == id_number)
+    {
+        errors.add(object.field_path("id_number"), "is not a member of the household");
     }
     let agencies = parse_agencies(&object, errors);
     let purpose = object.required_str("purpose", errors).and_then(|text| {
@@ -63,10 +63,10 @@ fn parse_consent(
     });
     let signed_at = parse_time(&object, "signed_at", errors);
     let expires_at = parse_time(&object, "expires_at", errors);
-    if let (Some(signed), Some(expires)) = (signed_at, expires_at) {
-        if expires <= signed {
-            errors.add(object.field_path("expires_at"), "must be after signed_at");
-        }
+    if let (Some(signed), Some(expires)) = (signed_at, expires_at)
+        && expires <= signed
+    {
+        errors.add(object.field_path("expires_at"), "must be after signed_at");
     }
     let evidence_ref = object.required_text("evidence_ref", 128, errors);
     Some(Consent {
