@@ -10,23 +10,30 @@
 //! - [`adapters`]: one module per agency, turning its wire format into normalized facts.
 //! - [`broker`]: consent check, cache, concurrent fan-out with per-query deadlines.
 //! - [`cache`]: pseudonymized cache of agency answers behind one trait.
+//! - [`resilience`]: per-agency deadlines, retries, circuit breakers, bulkheads and rate limits.
 //! - [`policy`]: the pure verdict engine of DESIGN §5.
 //! - [`store`]: durable applications, jobs and reports (SQLite or PostgreSQL).
 //! - [`jobs`]: workers that claim queued applications and produce reports.
 //! - [`auth`]: JWT verification, roles and region scope.
 //! - [`api`]: REST handlers and problem details.
+//! - [`webhooks`]: signed callbacks of finished applications, with retries.
+//! - [`metrics`]: the Prometheus recorder and `GET /metrics`.
 //! - [`settings`], [`startup`], [`telemetry`], [`cli`]: configuration and wiring.
 
 pub mod adapters;
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod broker;
 pub mod cache;
 pub mod cli;
 pub mod domain;
 pub mod jobs;
+pub mod metrics;
 pub mod policy;
+pub mod resilience;
 pub mod settings;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;

@@ -7,12 +7,14 @@
 
 use crate::adapters::AgencyEndpoint;
 use crate::domain::Agency;
+use crate::resilience::ResilienceSettings;
 use figment::{
     Figment,
     providers::{Env, Format, Toml},
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -26,6 +28,30 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub policy: PolicySettings,
     pub agencies: AgenciesSettings,
+    pub jobs: JobSettings,
+    pub retention: RetentionSettings,
+    pub webhooks: WebhookSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    pub lease_s: u64,
+    pub max_attempts: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionSettings {
+    pub evidence_days: u64,
+    pub idempotency_hours: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    pub secret: SecretString,
+    pub allowed_hosts: Vec<String>,
+    pub give_up_after_h: u64,
+    pub timeout_ms: u64,
+    pub first_backoff_ms: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,9 +70,21 @@ pub struct StoreSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct CacheSettings {
+    /// Empty: the in-process cache. Otherwise the Redis that every instance shares.
     pub redis_url: String,
     pub hmac_secret: SecretString,
     pub max_entries: u64,
+    /// AES-256-GCM key for values in Redis: 32 bytes, base64 or hex.
+    pub encryption_key: SecretString,
+    /// Written into every value so that keys can rotate.
+    pub encryption_key_id: String,
+    /// Retired keys (id → key) that still open values written before a rotation.
+    #[serde(default)]
+    pub previous_keys: BTreeMap<String, SecretString>,
+    /// Budget of each single Redis call; past it the call counts as a miss.
+    pub call_timeout_ms: u64,
+    /// Lifetime of the cross-instance single-flight lock; longer than the slowest agency call.
+    pub lock_ttl_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -85,6 +123,9 @@ pub struct AgenciesSettings {
     pub embedded_mocks: bool,
     pub mock_fixtures: Vec<PathBuf>,
     pub mock_latency_ms: String,
+    /// Bounds the whole fan-out of one application; sources still running then are `timeout`.
+    #[serde(default = "default_application_deadline_ms")]
+    pub application_deadline_ms: u64,
     pub tax: AgencySettings,
     pub real_estate: AgencySettings,
     pub housing_fund: AgencySettings,
@@ -116,6 +157,7 @@ impl AgenciesSettings {
             base_url: settings.base_url.trim_end_matches('/').to_owned(),
             api_key: settings.api_key.expose_secret().to_owned(),
             timeout: Duration::from_millis(settings.timeout_ms),
+            outbound: Default::default(),
         }
     }
 }
@@ -126,6 +168,13 @@ pub struct AgencySettings {
     pub api_key: SecretString,
     pub timeout_ms: u64,
     pub cache_ttl_s: u64,
+    /// Rate limit, bulkhead, retries and circuit breaker (`rate_per_s`, `burst`, …).
+    #[serde(flatten)]
+    pub resilience: ResilienceSettings,
+}
+
+fn default_application_deadline_ms() -> u64 {
+    10_000
 }
 
 impl Settings {

@@ -1,16 +1,18 @@
 //! `Application::build`: the only place where the hub is wired together from
 //! [`Settings`]. Tests build the same application on port 0.
 
-use crate::adapters::{self, http_client};
-use crate::api::{self, ApiLimits};
+use crate::adapters::{self, AgencyEndpoint, http_client};
+use crate::api::{self, IntakeSettings};
 use crate::auth::Authenticator;
 use crate::broker::{AgencyPolicy, Broker};
-use crate::cache::{MemoryCache, Pseudonymizer};
+use crate::cache::{AgencyCache, MemoryCache, Pseudonymizer, RedisCache};
 use crate::domain::Agency;
-use crate::jobs::{Completions, Verifier, spawn_workers};
+use crate::jobs::{Completions, Verifier, WorkerConfig, spawn_maintenance, spawn_workers};
 use crate::policy::PolicyBook;
+use crate::resilience::{Resilience, SharedBudget};
 use crate::settings::Settings;
 use crate::store::Store;
+use crate::webhooks::{CallbackPolicy, WebhookDispatcher, spawn_dispatcher};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -43,21 +45,49 @@ impl Application {
         let store = Store::connect(&settings.store).await?;
         let policies = Arc::new(load_policies(&settings)?);
         let authenticator = web::Data::new(Authenticator::from_settings(&settings.auth)?);
-        let verifier = Arc::new(Verifier { broker: build_broker(&settings)?, policies: policies.clone() });
+        crate::metrics::install();
+        let resilience = Arc::new(build_resilience(&settings)?);
+        let cache = build_cache(&settings).await?;
+        let broker =
+            build_broker(&settings, &resilience, cache.clone())?.with_ledger(Arc::new(store.clone()));
+        let pseudonymizer = web::Data::new(Pseudonymizer::new(settings.cache.hmac_secret.expose_secret())?);
+        let verifier = Arc::new(Verifier { broker, policies: policies.clone() });
         let completions = Arc::new(Completions::default());
         let instance =
             format!("hub-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        let workers =
-            spawn_workers(settings.server.workers, &instance, store.clone(), verifier, completions.clone());
+        let worker_config = WorkerConfig {
+            count: settings.server.workers,
+            lease: Duration::from_secs(settings.jobs.lease_s.max(1)),
+            max_attempts: settings.jobs.max_attempts.max(1),
+        };
+        let mut workers =
+            spawn_workers(worker_config, &instance, store.clone(), verifier, completions.clone());
+        let callback_policy = CallbackPolicy::new(&settings.webhooks.allowed_hosts);
+        workers.push(spawn_dispatcher(webhook_dispatcher(
+            &settings,
+            &store,
+            &policies,
+            &callback_policy,
+            &instance,
+        )));
+        let retention = Duration::from_secs(settings.retention.evidence_days.saturating_mul(86_400));
+        workers.push(spawn_maintenance(store.clone(), retention));
 
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("Failed to bind {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
         let body_limit = settings.server.body_limit_bytes;
-        let limits = ApiLimits { max_wait_s: settings.server.max_wait_s.min(30) };
+        let intake = web::Data::new(IntakeSettings {
+            max_wait_s: settings.server.max_wait_s.min(30),
+            idempotency_keep_ms: settings.retention.idempotency_hours.max(24).saturating_mul(3_600_000)
+                as i64,
+            callback_policy,
+        });
         let store_data = web::Data::new(store.clone());
         let completions = web::Data::from(completions);
         let policies = web::Data::from(policies);
+        let resilience = web::Data::from(resilience);
+        let cache: web::Data<dyn AgencyCache> = web::Data::from(cache);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(api::problem_details))
@@ -68,7 +98,10 @@ impl Application {
                 .app_data(store_data.clone())
                 .app_data(completions.clone())
                 .app_data(policies.clone())
-                .app_data(web::Data::new(limits))
+                .app_data(resilience.clone())
+                .app_data(cache.clone())
+                .app_data(intake.clone())
+                .app_data(pseudonymizer.clone())
                 .configure(api::configure)
         })
         .listen(listener)?
@@ -99,10 +132,38 @@ impl Application {
     }
 }
 
-fn build_broker(settings: &Settings) -> anyhow::Result<Broker> {
+/// Per-agency breakers, bulkheads, rate limits (shared through Redis when configured)
+/// and retry policies.
+/// Redis when `cache.redis_url` is set (shared by every instance), else the in-process cache.
+async fn build_cache(settings: &Settings) -> anyhow::Result<Arc<dyn AgencyCache>> {
+    if settings.cache.redis_url.is_empty() {
+        return Ok(Arc::new(MemoryCache::new(settings.cache.max_entries)));
+    }
+    Ok(Arc::new(RedisCache::connect(&settings.cache).await?))
+}
+
+fn build_resilience(settings: &Settings) -> anyhow::Result<Resilience> {
+    let redis_url = &settings.cache.redis_url;
+    let shared = (!redis_url.is_empty()).then(|| SharedBudget {
+        redis_url: redis_url.clone(),
+        call_timeout: Duration::from_millis(settings.cache.call_timeout_ms.max(1)),
+    });
+    Resilience::from_settings(&settings.agencies, shared.as_ref())
+        .context("Failed to set up the agency rate limits")
+}
+
+fn build_broker(
+    settings: &Settings,
+    resilience: &Resilience,
+    cache: Arc<dyn AgencyCache>,
+) -> anyhow::Result<Broker> {
     let client = http_client::build(concat!("verification-hub/", env!("CARGO_PKG_VERSION")))
         .context("Failed to build the outbound HTTP client")?;
-    let adapters = adapters::build_all(&client, |agency| settings.agencies.endpoint(agency));
+    let endpoint = |agency| AgencyEndpoint {
+        outbound: resilience.outbound(agency),
+        ..settings.agencies.endpoint(agency)
+    };
+    let adapters = adapters::build_all(&client, endpoint).into_iter().map(|a| resilience.wrap(a)).collect();
     let policies: HashMap<Agency, AgencyPolicy> = Agency::ALL
         .into_iter()
         .map(|agency| {
@@ -114,9 +175,34 @@ fn build_broker(settings: &Settings) -> anyhow::Result<Broker> {
             (agency, policy)
         })
         .collect();
-    let cache = Arc::new(MemoryCache::new(settings.cache.max_entries));
     let pseudonymizer = Pseudonymizer::new(settings.cache.hmac_secret.expose_secret())?;
-    Ok(Broker::new(adapters, policies, cache, pseudonymizer))
+    let application_deadline = Duration::from_millis(settings.agencies.application_deadline_ms);
+    Ok(Broker::new(adapters, policies, cache, pseudonymizer).with_application_deadline(application_deadline))
+}
+
+fn webhook_dispatcher(
+    settings: &Settings,
+    store: &Store,
+    policies: &Arc<PolicyBook>,
+    callback_policy: &CallbackPolicy,
+    instance: &str,
+) -> WebhookDispatcher {
+    let config = &settings.webhooks;
+    if config.secret.expose_secret().is_empty() {
+        tracing::warn!("webhooks.secret is empty: callbacks will be signed with an empty key");
+    }
+    WebhookDispatcher {
+        give_up_after: Duration::from_secs(config.give_up_after_h.saturating_mul(3600)),
+        timeout: Duration::from_millis(config.timeout_ms),
+        first_backoff_ms: config.first_backoff_ms.max(1),
+        name: format!("{instance}-webhooks"),
+        ..WebhookDispatcher::with_defaults(
+            store.clone(),
+            policies.clone(),
+            callback_policy.clone(),
+            config.secret.clone(),
+        )
+    }
 }
 
 fn load_policies(settings: &Settings) -> anyhow::Result<PolicyBook> {

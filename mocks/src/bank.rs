@@ -65,8 +65,8 @@ pub(crate) async fn submit(
     let Some(id_numbers) = check(parsed.as_ref()) else {
         return gate::error(StatusCode::BAD_REQUEST, "bad_request");
     };
-    if fault == Some(Fault::Unavailable) {
-        return gate::misbehave(Fault::Unavailable, GARBAGE).await;
+    if let Some(fault @ (Fault::Unavailable | Fault::Reset)) = fault {
+        return gate::misbehave(fault, GARBAGE).await;
     }
     let inquiry_id = state.open_inquiry(Inquiry { id_numbers, submitted: Instant::now(), fault });
     HttpResponse::Accepted()

@@ -19,16 +19,19 @@ pub enum Fault {
     Unavailable,
     /// `200` with a truncated JSON body (for the bank: on the poll).
     Garbage,
+    /// The connection is dropped without an answer (for the bank: on submission).
+    Reset,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 3] = [Self::Timeout, Self::Unavailable, Self::Garbage];
+    pub const ALL: [Fault; 4] = [Self::Timeout, Self::Unavailable, Self::Garbage, Self::Reset];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Timeout => "timeout",
             Self::Unavailable => "unavailable",
             Self::Garbage => "garbage",
+            Self::Reset => "reset",
         }
     }
 
@@ -37,13 +40,15 @@ impl Fault {
     }
 
     /// Rank for a bank inquiry naming several persons, where the worst fault applies to
-    /// the whole inquiry: a timeout costs a client its whole deadline, an outage is
-    /// visible at once, a malformed answer only at the end.
+    /// the whole inquiry: a timeout costs a client its whole deadline, a dropped
+    /// connection leaves it guessing, an outage is visible at once, a malformed answer
+    /// only at the end.
     fn severity(self) -> u8 {
         match self {
             Self::Garbage => 1,
             Self::Unavailable => 2,
-            Self::Timeout => 3,
+            Self::Reset => 3,
+            Self::Timeout => 4,
         }
     }
 
@@ -134,6 +139,8 @@ mod tests {
     fn timeout_is_the_worst() {
         assert_eq!(Fault::worst([Fault::Garbage, Fault::Timeout, Fault::Unavailable]), Some(Fault::Timeout));
         assert_eq!(Fault::worst([Fault::Garbage, Fault::Unavailable]), Some(Fault::Unavailable));
+        assert_eq!(Fault::worst([Fault::Reset, Fault::Unavailable]), Some(Fault::Reset));
+        assert_eq!(Fault::worst([Fault::Reset, Fault::Timeout]), Some(Fault::Timeout));
         assert_eq!(Fault::worst([]), None);
     }
 }

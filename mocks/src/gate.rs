@@ -1,6 +1,6 @@
-//! What every agency request passes before its handler answers: counting, the latency
-//! knob, the API-key and consent-reference check, the error-rate knob and the person's
-//! fault. Also the answers shared by all agencies.
+//! What every agency request passes before its handler answers: counting, the agency's
+//! rate limit, the latency knob, the API-key and consent-reference check, the error-rate
+//! knob and the person's fault. Also the answers shared by all agencies.
 //!
 //! Log lines name the agency and the route template only, never a path with an ID number.
 
@@ -14,7 +14,7 @@ pub(crate) const API_KEY_HEADER: &str = "X-Api-Key";
 pub(crate) const CONSENT_REF_HEADER: &str = "X-Consent-Ref";
 
 /// Admits one request naming `persons`. `Ok` carries the worst fault in force for them;
-/// `Err` is the answer to send instead (401 or an error-rate 503).
+/// `Err` is the answer to send instead (429, 401 or an error-rate 503).
 pub(crate) async fn admit(
     state: &MockState,
     agency: Agency,
@@ -23,6 +23,15 @@ pub(crate) async fn admit(
     persons: &[&str],
 ) -> Result<Option<Fault>, HttpResponse> {
     state.count(agency, persons);
+    if let Some(retry_after) = state.over_rate_limit(agency) {
+        tracing::debug!(%agency, route, "rate limit: answering 429");
+        let mut answer = error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&seconds.max(1).to_string()) {
+            answer.headers_mut().insert(actix_web::http::header::RETRY_AFTER, value);
+        }
+        return Err(answer);
+    }
     let (delay, fail) = state.draw();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -49,13 +58,28 @@ fn authorized(state: &MockState, agency: Agency, request: &HttpRequest) -> bool 
     key_ok && consent_ok
 }
 
-/// The answer to a request that has a fault: never (timeout), 503, or `garbage` with 200.
+/// The answer to a request that has a fault: never (timeout), 503, `garbage` with 200,
+/// or a dropped connection (reset).
 pub(crate) async fn misbehave(fault: Fault, garbage: &'static str) -> HttpResponse {
     match fault {
         Fault::Timeout => std::future::pending().await,
         Fault::Unavailable => error(StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         Fault::Garbage => raw_json(StatusCode::OK, garbage.to_owned()),
+        Fault::Reset => reset(),
     }
+}
+
+/// A response whose body fails before its first byte: the server then drops the
+/// connection without writing even the status line, so the client sees the connection
+/// close with no answer at all.
+fn reset() -> HttpResponse {
+    let failing = futures::stream::once(async {
+        Err::<actix_web::web::Bytes, _>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected reset",
+        ))
+    });
+    HttpResponse::Ok().streaming(failing)
 }
 
 /// `{"error": code}` with `status`.

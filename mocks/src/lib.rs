@@ -2,8 +2,9 @@
 //!
 //! One HTTP server serves all four agencies on one port, each in its own wire format
 //! (DESIGN §6), from a fixture file that holds the truth about each person. Faults
-//! (timeout, unavailable, garbage), latency and an error rate can be injected, and a
-//! control endpoint changes them while the server runs. Integrators run their tests
+//! (timeout, unavailable, garbage, reset), latency, an error rate and per-agency rate
+//! limits (429 with `Retry-After`) can be injected, and a control endpoint changes them
+//! while the server runs. Integrators run their tests
 //! against `hub mocks`; the hub's own tests start a [`MockServer`] in-process.
 //!
 //! # Layout
@@ -14,7 +15,8 @@
 //! - `gate`: what every agency request passes (count, latency, auth, error rate, fault).
 //! - `tax`, `real_estate`, `housing_fund`, `bank`: one module per agency wire format.
 //! - `control`: the `/__control` test endpoint (no API key: never expose it).
-//! - [`faults`], [`synthetic`] (deterministic populations), [`prng`], [`id_number`].
+//! - [`faults`], [`rate_limit`] (per-agency 429s and the peak rate seen), [`synthetic`]
+//!   (deterministic populations), [`prng`], [`id_number`].
 
 pub mod agency;
 mod bank;
@@ -30,6 +32,7 @@ mod housing_fund;
 pub mod id_number;
 pub mod period;
 pub mod prng;
+pub mod rate_limit;
 mod real_estate;
 pub mod server;
 pub mod state;
@@ -41,5 +44,6 @@ pub use config::{ApiKeys, Latency, LatencyError, MockConfig};
 pub use demo::{DemoCase, demo_cases};
 pub use faults::Fault;
 pub use fixtures::{FixtureError, Fixtures, Person};
+pub use rate_limit::RateLimit;
 pub use server::MockServer;
 pub use state::{MockState, UnknownAgency};

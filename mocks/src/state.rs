@@ -7,10 +7,11 @@ use crate::config::{ApiKeys, Latency, MockConfig};
 use crate::faults::{Fault, FaultTable};
 use crate::fixtures::Person;
 use crate::prng::SplitMix64;
+use crate::rate_limit::{Bucket, Peak, RateLimit};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// An agency name that is not `tax`, `real_estate`, `housing_fund` or `bank`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +30,9 @@ struct Knobs {
 struct Counters {
     totals: [u64; 4],
     per_person: HashMap<(Agency, String), u64>,
+    /// Requests answered 429 by the agency's rate limit.
+    rate_limited: [u64; 4],
+    peaks: [Peak; 4],
 }
 
 /// Request counters as the control endpoint reports them.
@@ -36,14 +40,20 @@ struct Counters {
 pub struct CallCounts {
     pub totals: BTreeMap<Agency, u64>,
     pub per_person: BTreeMap<Agency, BTreeMap<String, u64>>,
+    /// Requests answered 429 by the agency's rate limit.
+    pub rate_limited: BTreeMap<Agency, u64>,
+    /// The most requests the agency received within any one second.
+    pub peak_per_second: BTreeMap<Agency, u64>,
 }
 
 pub struct MockState {
     /// Indexed once: every agency request looks a person up.
     persons: HashMap<String, Person>,
     api_keys: ApiKeys,
-    bank_ready: Duration,
+    /// How long an inquiry stays pending, in ms; a knob that can change while running.
+    bank_ready_ms: AtomicU64,
     faults: Mutex<FaultTable>,
+    rate_limits: Mutex<[Option<Bucket>; 4]>,
     knobs: Mutex<Knobs>,
     counters: Mutex<Counters>,
     inquiries: Mutex<HashMap<String, Inquiry>>,
@@ -73,8 +83,9 @@ impl MockState {
         Self {
             persons: config.fixtures.persons.into_iter().map(|p| (p.id_number.clone(), p)).collect(),
             api_keys: config.api_keys,
-            bank_ready: Duration::from_millis(config.bank_ready_ms),
+            bank_ready_ms: AtomicU64::new(config.bank_ready_ms),
             faults: Mutex::new(faults),
+            rate_limits: Mutex::new([None, None, None, None]),
             knobs: Mutex::new(Knobs {
                 latency: config.latency,
                 error_rate_permille: config.error_rate_permille.min(1000),
@@ -104,9 +115,12 @@ impl MockState {
         for ((agency, id), count) in &counters.per_person {
             per_person.entry(*agency).or_default().insert(id.clone(), *count);
         }
+        let each = |values: &[u64; 4]| Agency::ALL.into_iter().map(|a| (a, values[a.index()])).collect();
         CallCounts {
-            totals: Agency::ALL.into_iter().map(|a| (a, counters.totals[a.index()])).collect(),
+            totals: each(&counters.totals),
             per_person,
+            rate_limited: each(&counters.rate_limited),
+            peak_per_second: each(&counters.peaks.each_ref().map(|p| p.max)),
         }
     }
 
@@ -175,7 +189,42 @@ impl MockState {
     }
 
     pub(crate) fn bank_ready(&self) -> Duration {
-        self.bank_ready
+        Duration::from_millis(self.bank_ready_ms.load(Ordering::Relaxed))
+    }
+
+    /// Sets how long new polls find an inquiry pending after its submission.
+    pub fn set_bank_ready_ms(&self, millis: u64) {
+        self.bank_ready_ms.store(millis, Ordering::Relaxed);
+    }
+
+    /// Limits `agency` to `limit` (a full bucket to start), or lifts its limit (`None`).
+    pub fn set_rate_limit(&self, agency: &str, limit: Option<RateLimit>) -> Result<(), UnknownAgency> {
+        let agency = self::agency(agency)?;
+        self.set_rate_limit_at(agency, limit);
+        Ok(())
+    }
+
+    pub(crate) fn set_rate_limit_at(&self, agency: Agency, limit: Option<RateLimit>) {
+        let limit = limit.filter(|l| l.rate_per_s.is_finite() && l.rate_per_s > 0.0);
+        lock(&self.rate_limits)[agency.index()] = limit.map(Bucket::new);
+    }
+
+    /// Requests to `agency` answered 429 by its rate limit.
+    pub fn rate_limited(&self, agency: &str) -> u64 {
+        Agency::parse(agency).map_or(0, |a| lock(&self.counters).rate_limited[a.index()])
+    }
+
+    /// The most requests `agency` received within any one second.
+    pub fn peak_per_second(&self, agency: &str) -> u64 {
+        Agency::parse(agency).map_or(0, |a| lock(&self.counters).peaks[a.index()].max)
+    }
+
+    /// Takes a token of `agency`'s rate limit; `Some(wait)` when there is none (and
+    /// counts the refusal).
+    pub(crate) fn over_rate_limit(&self, agency: Agency) -> Option<Duration> {
+        let wait = lock(&self.rate_limits)[agency.index()].as_mut()?.take(Instant::now()).err()?;
+        lock(&self.counters).rate_limited[agency.index()] += 1;
+        Some(wait)
     }
 
     pub(crate) fn fault_at(&self, agency: Agency, id_number: &str) -> Option<Fault> {
@@ -186,6 +235,7 @@ impl MockState {
     pub(crate) fn count(&self, agency: Agency, persons: &[&str]) {
         let mut counters = lock(&self.counters);
         counters.totals[agency.index()] += 1;
+        counters.peaks[agency.index()].arrive(Instant::now());
         let mut named: Vec<&str> = persons.to_vec();
         named.sort_unstable();
         named.dedup();

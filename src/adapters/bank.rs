@@ -90,23 +90,26 @@ impl BankAdapter {
     #[tracing::instrument(skip_all, fields(agency = "bank"))]
     async fn fetch(&self, query: &AgencyQuery) -> Result<BankFacts, AdapterError> {
         let subject = Subject { id_number: &query.id_number, consent_ref: &query.consent_ref };
-        let mut facts = self.submit_and_collect(&[subject]).await?;
+        let mut facts = self.submit_and_collect(&[subject], query.deadline).await?;
         facts
             .remove(&query.id_number)
             .ok_or_else(|| malformed("bank answer has no result for the person asked about"))
     }
 
     /// Submits one inquiry for `subjects` and polls it to the end, all within one
-    /// deadline. Every subject has an entry in the answer; an answer about anyone
-    /// else is refused whole, since the bank may have mixed up inquiries.
+    /// deadline (the endpoint's timeout, or `deadline` when earlier). Every subject has
+    /// an entry in the answer; an answer about anyone else is refused whole, since the
+    /// bank may have mixed up inquiries. The submission is repeated only when it never
+    /// reached the bank; a poll is a read and is retried on 5xx and 429 as well.
     async fn submit_and_collect(
         &self,
         subjects: &[Subject<'_>],
+        deadline: Option<tokio::time::Instant>,
     ) -> Result<HashMap<IdNumber, BankFacts>, AdapterError> {
         // Each person's consent travels in the body; the header lists them all, which for
         // a single person is exactly that person's reference.
         let consent_refs = subjects.iter().map(|s| s.consent_ref).collect::<Vec<_>>().join(", ");
-        let call = Call::start(&self.client, &self.endpoint, &consent_refs);
+        let call = Call::start(&self.client, &self.endpoint, &consent_refs).within(deadline);
         call.bounded(self.exchange(&call, subjects)).await
     }
 

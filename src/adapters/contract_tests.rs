@@ -35,6 +35,7 @@ async fn start() -> (MockServer, Vec<Arc<dyn AgencyAdapter>>) {
         base_url: base_url.clone(),
         api_key: keys.for_agency(mocks::Agency::parse(agency.as_str()).unwrap()).to_owned(),
         timeout: Duration::from_secs(5),
+        outbound: Default::default(),
     };
     let adapters = build_all(&client(), endpoints);
     (server, adapters)

@@ -37,7 +37,7 @@ impl HousingFundAdapter {
 
     #[tracing::instrument(skip_all, fields(agency = "housing_fund"))]
     async fn fetch(&self, query: &AgencyQuery) -> Result<HousingFundFacts, AdapterError> {
-        let call = Call::start(&self.client, &self.endpoint, &query.consent_ref);
+        let call = Call::start(&self.client, &self.endpoint, &query.consent_ref).within(query.deadline);
         call.bounded(self.exchange(&call, query)).await
     }
 

@@ -1,13 +1,17 @@
 //! The one shared outbound HTTP client, and the request plumbing every adapter uses:
-//! the agency headers, the whole-query deadline, a capped body read, and the mapping of
-//! transport failures and status codes onto [`AdapterError`].
+//! the agency headers, the whole-query deadline, the agency's rate limit and retries
+//! (see [`crate::resilience`]), a capped body read, and the mapping of transport
+//! failures and status codes onto [`AdapterError`].
 //!
 //! Nothing here formats a `reqwest::Error` or a URL into a message: both can carry the
 //! ID number (the tax agency puts it in the path).
 
 use super::{AdapterError, AgencyEndpoint};
+use crate::resilience::Outbound;
+use crate::resilience::retry::{Safety, parse_retry_after};
 use reqwest::{RequestBuilder, StatusCode, header::HeaderValue, redirect};
 use std::{future::Future, time::Duration};
+use time::OffsetDateTime;
 use tokio::time::Instant;
 use url::Url;
 
@@ -40,13 +44,15 @@ pub(crate) fn agency_url(base: &str, segments: &[&str], query: &[(&str, &str)]) 
     Ok(url)
 }
 
-/// One query's conversation with an agency: the headers every request carries and the
-/// deadline that bounds all of them together.
+/// One query's conversation with an agency: the headers every request carries, the
+/// deadline that bounds all of them together, and the agency's rate limit and retry
+/// policy, applied to each request.
 pub(crate) struct Call<'a> {
     client: &'a reqwest::Client,
     api_key: &'a str,
     consent_ref: &'a str,
     deadline: Instant,
+    outbound: &'a Outbound,
 }
 
 /// A status and a body that was read in full.
@@ -55,10 +61,32 @@ pub(crate) struct Answer {
     pub body: Vec<u8>,
 }
 
+/// How one attempt at a request ended.
+enum Attempt {
+    /// With the pause the agency asked for (`Retry-After` on a 429 or 503).
+    Answered(Answer, Option<Duration>),
+    /// `connect`: no connection was made, so the request was never sent.
+    Failed { error: AdapterError, connect: bool },
+}
+
 impl<'a> Call<'a> {
     /// Starts the clock: `endpoint.timeout` from now bounds every request of the call.
     pub fn start(client: &'a reqwest::Client, endpoint: &'a AgencyEndpoint, consent_ref: &'a str) -> Self {
-        Self { client, api_key: &endpoint.api_key, consent_ref, deadline: Instant::now() + endpoint.timeout }
+        Self {
+            client,
+            api_key: &endpoint.api_key,
+            consent_ref,
+            deadline: Instant::now() + endpoint.timeout,
+            outbound: &endpoint.outbound,
+        }
+    }
+
+    /// Ends the call at `deadline` instead, when that comes first (the query's own).
+    pub fn within(mut self, deadline: Option<Instant>) -> Self {
+        if let Some(deadline) = deadline {
+            self.deadline = self.deadline.min(deadline);
+        }
+        self
     }
 
     /// Runs the whole exchange under the deadline and logs how it ended (without the
@@ -79,36 +107,106 @@ impl<'a> Call<'a> {
     }
 
     pub async fn get(&self, url: Url) -> Result<Answer, AdapterError> {
-        self.send(self.client.get(url)).await
+        self.send(Safety::Read, || self.client.get(url.clone())).await
     }
 
+    /// A POST that only reads (a query), so repeating it is harmless.
+    pub async fn post_query(&self, url: Url, body: &impl serde::Serialize) -> Result<Answer, AdapterError> {
+        self.send(Safety::Read, || self.client.post(url.clone()).json(body)).await
+    }
+
+    /// A POST that creates something at the agency: repeated only when it was never sent.
     pub async fn post_json(&self, url: Url, body: &impl serde::Serialize) -> Result<Answer, AdapterError> {
-        self.send(self.client.post(url).json(body)).await
+        self.send(Safety::Write, || self.client.post(url.clone()).json(body)).await
     }
 
-    async fn send(&self, request: RequestBuilder) -> Result<Answer, AdapterError> {
+    /// Sends the request, and again while the failure is retryable for its `safety`,
+    /// attempts remain and the backoff ends before the deadline. Each attempt waits
+    /// for its slot in the agency's rate limit.
+    async fn send(
+        &self,
+        safety: Safety,
+        request: impl Fn() -> RequestBuilder,
+    ) -> Result<Answer, AdapterError> {
+        let mut failed = 0;
+        loop {
+            self.outbound.admit(self.deadline).await?;
+            let attempt = self.send_once(request()).await;
+            failed += 1;
+            if let Attempt::Answered(_, Some(pause)) = &attempt {
+                self.outbound.pause(*pause);
+            }
+            let (retry_after, last) = match attempt {
+                Attempt::Answered(answer, retry_after)
+                    if safety == Safety::Read && retryable(answer.status) =>
+                {
+                    (retry_after, Ok(answer))
+                }
+                Attempt::Failed { error, connect: true } => (None, Err(error)),
+                Attempt::Answered(answer, _) => return Ok(answer),
+                Attempt::Failed { error, .. } => return Err(error),
+            };
+            let remaining = self.deadline.saturating_duration_since(Instant::now());
+            let Some(delay) = self.outbound.retry.delay(failed, retry_after, remaining) else { return last };
+            tracing::debug!(attempt = failed, delay_ms = delay.as_millis() as u64, "retrying the request");
+            self.outbound.note_retry();
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn send_once(&self, request: RequestBuilder) -> Attempt {
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
-            return Err(AdapterError::Timeout);
+            return Attempt::Failed { error: AdapterError::Timeout, connect: false };
         }
-        let mut api_key = header_value(self.api_key, "the API key")?;
+        let headers = header_value(self.api_key, "the API key")
+            .and_then(|key| Ok((key, header_value(self.consent_ref, "the consent reference")?)));
+        let (mut api_key, consent_ref) = match headers {
+            Ok(headers) => headers,
+            Err(error) => return Attempt::Failed { error, connect: false },
+        };
         api_key.set_sensitive(true);
         let request = request
             .timeout(remaining)
             .header(reqwest::header::ACCEPT, "application/json")
             .header("X-Api-Key", api_key)
-            .header("X-Consent-Ref", header_value(self.consent_ref, "the consent reference")?);
-        let mut response = request.send().await.map_err(transport_error)?;
-        let status = response.status();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(AdapterError::Malformed("the answer is larger than 8 MiB".into()));
+            .header("X-Consent-Ref", consent_ref);
+        let mut response = match request.send().await {
+            Ok(response) => response,
+            Err(error) => {
+                let connect = error.is_connect();
+                return Attempt::Failed { error: transport_error(error), connect };
             }
-            body.extend_from_slice(&chunk);
+        };
+        let status = response.status();
+        let retry_after =
+            if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+                response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| parse_retry_after(value, OffsetDateTime::now_utc()))
+            } else {
+                None
+            };
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if body.len() + chunk.len() > MAX_BODY_BYTES => {
+                    let error = AdapterError::Malformed("the answer is larger than 8 MiB".into());
+                    return Attempt::Failed { error, connect: false };
+                }
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => return Attempt::Answered(Answer { status, body }, retry_after),
+                Err(error) => return Attempt::Failed { error: transport_error(error), connect: false },
+            }
         }
-        Ok(Answer { status, body })
     }
+}
+
+/// Statuses worth asking again: the agency failed or asked us to slow down.
+fn retryable(status: StatusCode) -> bool {
+    status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS
 }
 
 impl Answer {
@@ -177,8 +275,12 @@ mod tests {
             .mount(&server)
             .await;
         let client = build("hub-test/1").unwrap();
-        let endpoint =
-            AgencyEndpoint { base_url: server.uri(), api_key: "k".into(), timeout: Duration::from_secs(5) };
+        let endpoint = AgencyEndpoint {
+            base_url: server.uri(),
+            api_key: "k".into(),
+            timeout: Duration::from_secs(5),
+            outbound: Default::default(),
+        };
         let call = Call::start(&client, &endpoint, "c");
         let answer = call.get(agency_url(&server.uri(), &["moved"], &[]).unwrap()).await.unwrap();
         assert_eq!(answer.status, StatusCode::FOUND);
@@ -194,6 +296,7 @@ mod tests {
             base_url: format!("http://127.0.0.1:{port}"),
             api_key: "k".into(),
             timeout: Duration::from_secs(5),
+            outbound: Default::default(),
         };
         let call = Call::start(&client, &endpoint, "c");
         let result = call.get(agency_url(&endpoint.base_url, &["x"], &[]).unwrap()).await;

@@ -20,6 +20,8 @@ mod wire;
 #[cfg(test)]
 mod contract_tests;
 #[cfg(test)]
+mod retry_tests;
+#[cfg(test)]
 mod test_support;
 
 /// One question to one agency about one person.
@@ -32,6 +34,9 @@ pub struct AgencyQuery {
     pub purpose: Program,
     /// The income window, inclusive (used by the tax agency).
     pub window: (YearMonth, YearMonth),
+    /// An end earlier than the agency's own timeout (the application's deadline, or the
+    /// time already spent waiting for a bulkhead slot); `None` = the timeout alone.
+    pub deadline: Option<tokio::time::Instant>,
 }
 
 /// Why a query produced no facts. Maps onto a source status in the report.
@@ -43,6 +48,30 @@ pub enum AdapterError {
     Unavailable(String),
     #[error("malformed answer: {0}")]
     Malformed(String),
+    /// The hub declined to call the agency, to protect it or itself.
+    #[error("not sent: {}", .0.as_str())]
+    Rejected(Rejection),
+}
+
+/// Why the hub declined to call an agency (see [`crate::resilience`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// The agency's circuit breaker is open.
+    CircuitOpen,
+    /// Every bulkhead slot stayed taken for as long as the query could wait.
+    BulkheadFull,
+    /// The agency's rate limit (or its `Retry-After`) has no slot before the deadline.
+    RateLimited,
+}
+
+impl Rejection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CircuitOpen => "circuit_open",
+            Self::BulkheadFull => "bulkhead_full",
+            Self::RateLimited => "rate_limited",
+        }
+    }
 }
 
 impl AdapterError {
@@ -50,8 +79,16 @@ impl AdapterError {
         use crate::domain::SourceStatus;
         match self {
             Self::Timeout => SourceStatus::Timeout,
-            Self::Unavailable(_) => SourceStatus::Unavailable,
+            Self::Unavailable(_) | Self::Rejected(_) => SourceStatus::Unavailable,
             Self::Malformed(_) => SourceStatus::Malformed,
+        }
+    }
+
+    /// A cause more specific than the status, for the report's `missing[].cause`.
+    pub fn cause(&self) -> Option<&'static str> {
+        match self {
+            Self::Rejected(rejection) => Some(rejection.as_str()),
+            Self::Timeout | Self::Unavailable(_) | Self::Malformed(_) => None,
         }
     }
 }
@@ -66,10 +103,13 @@ pub struct AgencyEndpoint {
     pub api_key: String,
     /// The whole query's deadline, including every poll of an asynchronous agency.
     pub timeout: Duration,
+    /// Rate limit and retries of every request (the default: neither).
+    pub outbound: crate::resilience::Outbound,
 }
 
-/// A client for one agency. Implementations must finish within `endpoint.timeout`
-/// (returning [`AdapterError::Timeout`] when it passes) and never panic on any answer.
+/// A client for one agency. Implementations must finish within `endpoint.timeout`, or by
+/// `query.deadline` when that comes first (returning [`AdapterError::Timeout`] when it
+/// passes), and never panic on any answer.
 pub trait AgencyAdapter: Send + Sync {
     fn agency(&self) -> Agency;
     fn query<'a>(&'a self, query: &'a AgencyQuery) -> BoxFuture<'a, Result<AgencyFacts, AdapterError>>;

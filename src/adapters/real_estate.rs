@@ -51,7 +51,7 @@ impl RealEstateAdapter {
 
     #[tracing::instrument(skip_all, fields(agency = "real_estate"))]
     async fn fetch(&self, query: &AgencyQuery) -> Result<RealEstateFacts, AdapterError> {
-        let call = Call::start(&self.client, &self.endpoint, &query.consent_ref);
+        let call = Call::start(&self.client, &self.endpoint, &query.consent_ref).within(query.deadline);
         call.bounded(self.exchange(&call, query)).await
     }
 
@@ -59,7 +59,7 @@ impl RealEstateAdapter {
         let url = agency_url(&self.endpoint.base_url, &["bdc", "api", "query"], &[])?;
         let body = WireQuery { zjhm: query.id_number.expose(), cxyt: query.purpose.as_str() };
         let envelope: WireEnvelope =
-            decode(&call.post_json(url, &body).await?.success()?, "real-estate answer")?;
+            decode(&call.post_query(url, &body).await?.success()?, "real-estate answer")?;
         if envelope.code != 0 {
             // The registry's message may quote the request, so only the code is kept.
             return Err(AdapterError::Unavailable(format!("registry error code {}", envelope.code)));

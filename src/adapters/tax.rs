@@ -44,7 +44,7 @@ impl TaxAdapter {
 
     #[tracing::instrument(skip_all, fields(agency = "tax"))]
     async fn fetch(&self, query: &AgencyQuery) -> Result<TaxFacts, AdapterError> {
-        let call = Call::start(&self.client, &self.endpoint, &query.consent_ref);
+        let call = Call::start(&self.client, &self.endpoint, &query.consent_ref).within(query.deadline);
         call.bounded(self.exchange(&call, query)).await
     }
 

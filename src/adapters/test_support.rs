@@ -21,11 +21,12 @@ pub fn query() -> AgencyQuery {
         consent_ref: CONSENT_REF.into(),
         purpose: Program::Dibao,
         window: (YearMonth::new(2025, 11).unwrap(), YearMonth::new(2026, 10).unwrap()),
+        deadline: None,
     }
 }
 
 pub fn endpoint(server: &wiremock::MockServer, timeout: Duration) -> AgencyEndpoint {
-    AgencyEndpoint { base_url: server.uri(), api_key: API_KEY.into(), timeout }
+    AgencyEndpoint { base_url: server.uri(), api_key: API_KEY.into(), timeout, outbound: Default::default() }
 }
 
 pub fn client() -> reqwest::Client {

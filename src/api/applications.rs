@@ -1,24 +1,34 @@
 //! `/api/v1/applications`: submit, read and list verifications.
 
+use super::canonical::canonical_hash;
 use super::problem::ApiError;
 use super::views::{ApplicationView, SummaryView};
 use crate::auth::{Caller, Role};
+use crate::cache::Pseudonymizer;
 use crate::domain::{Application, parse::parse_application, today_in_shanghai};
 use crate::jobs::Completions;
 use crate::policy::PolicyBook;
-use crate::store::{ApplicationRecord, ApplicationStatus, ListFilter, NewApplication, Store};
+use crate::store::ConsentRecord;
+use crate::store::{
+    ApplicationRecord, ApplicationStatus, Cursor, IdempotencyKey, InsertOutcome, ListFilter, NewApplication,
+    Store,
+};
+use crate::webhooks::CallbackPolicy;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use std::time::Duration;
+use time::format_description::well_known::Rfc3339;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-/// Limits of the applications API that come from config.
-#[derive(Debug, Clone, Copy)]
-pub struct ApiLimits {
+/// Intake settings that come from config.
+#[derive(Debug, Clone)]
+pub struct IntakeSettings {
     pub max_wait_s: u64,
+    pub idempotency_keep_ms: i64,
+    pub callback_policy: CallbackPolicy,
 }
 
 #[derive(Debug, Deserialize)]
@@ -28,51 +38,109 @@ pub struct SubmitParams {
 
 #[post("/api/v1/applications")]
 #[tracing::instrument(skip_all, fields(caller = %caller.sub))]
+#[allow(clippy::too_many_arguments)] // one extractor per dependency, as actix wants them
 pub async fn submit(
     caller: Caller,
+    request: HttpRequest,
     body: web::Bytes,
     params: web::Query<SubmitParams>,
     store: web::Data<Store>,
     completions: web::Data<Completions>,
     policies: web::Data<PolicyBook>,
-    limits: web::Data<ApiLimits>,
+    settings: web::Data<IntakeSettings>,
+    pseudonymizer: web::Data<Pseudonymizer>,
 ) -> Result<HttpResponse, ApiError> {
     if !matches!(caller.role, Role::Intake | Role::Admin) {
         return Err(ApiError::Forbidden("only intake systems submit applications".into()));
     }
-    let wait = parse_wait(params.wait.as_deref(), limits.max_wait_s)?;
+    let wait = parse_wait(params.wait.as_deref(), settings.max_wait_s)?;
     let json: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::field("body", format!("is not valid JSON ({e})")))?;
+    let idempotency = idempotency_key(&request, &json, settings.idempotency_keep_ms)?;
     let application = parse_application(&json, today_in_shanghai()).map_err(ApiError::Validation)?;
+    if let Some(url) = &application.callback_url {
+        settings.callback_policy.check(url).map_err(|message| ApiError::field("callback_url", message))?;
+    }
     if !caller.may_create_in(&application.region) {
         return Err(ApiError::Forbidden(format!(
             "region {} is outside the caller's regions",
             application.region
         )));
     }
-    let id = Uuid::now_v7();
+    let new_id = Uuid::now_v7();
     let body_json = serde_json::to_string(&application).map_err(anyhow::Error::from)?;
+    let consents: Vec<ConsentRecord> = application
+        .consents
+        .iter()
+        .map(|c| ConsentRecord {
+            id: c.id.clone(),
+            subject: pseudonymizer.pseudonym(&c.id_number),
+            agencies: c.agencies.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(","),
+            purpose: c.purpose.as_str().to_owned(),
+            signed_at: c.signed_at.format(&Rfc3339).unwrap_or_default(),
+            expires_at: c.expires_at.format(&Rfc3339).unwrap_or_default(),
+            evidence_ref: c.evidence_ref.clone(),
+        })
+        .collect();
     let new = NewApplication {
-        id,
+        consents: &consents,
+        id: new_id,
         program: application.program.as_str(),
         region: application.region.as_str(),
         caller_sub: &caller.sub,
         applicant_masked: &application.applicant_masked(),
         body_json: &body_json,
     };
-    store.insert_application(&new).await?;
-    completions.announce_queued();
-    tracing::info!(application = %id, program = %application.program, "application accepted");
-
+    let id = match store.insert_application(&new, idempotency.as_ref()).await? {
+        InsertOutcome::Inserted => {
+            completions.announce_queued();
+            tracing::info!(application = %new_id, program = %application.program, "application accepted");
+            new_id
+        }
+        InsertOutcome::Replayed(existing) => {
+            tracing::info!(application = %existing, "idempotent replay");
+            existing
+        }
+        InsertOutcome::KeyReused => {
+            return Err(ApiError::field(IDEMPOTENCY_KEY, "was already used with a different body"));
+        }
+        InsertOutcome::InFlight => {
+            return Err(ApiError::RetryLater(
+                "a request with this Idempotency-Key is still being accepted".into(),
+            ));
+        }
+    };
     if let Some(wait) = wait
         && let Some(record) = wait_until_final(&store, &completions, id, wait).await?
     {
         return Ok(HttpResponse::Ok().json(ApplicationView::build(&record, Some(&application), &policies)));
     }
-    let accepted = ApplicationView::accepted(id, &application, &policies);
+    let accepted = if id == new_id {
+        ApplicationView::accepted(id, &application, &policies)
+    } else {
+        let record = store.get_application(id).await?.ok_or(ApiError::NotFound)?;
+        ApplicationView::build(&record, Some(&application), &policies)
+    };
     Ok(HttpResponse::Accepted()
         .insert_header((LOCATION, format!("/api/v1/applications/{id}")))
         .json(accepted))
+}
+
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The caller's `Idempotency-Key` with the hash of the canonical body, if one was sent.
+fn idempotency_key(
+    request: &HttpRequest,
+    body: &serde_json::Value,
+    keep_ms: i64,
+) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = request.headers().get(IDEMPOTENCY_KEY) else { return Ok(None) };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| ApiError::field(IDEMPOTENCY_KEY, "must be 1 to 255 visible ASCII characters"))?;
+    Ok(Some(IdempotencyKey { key: key.to_owned(), body_hash: canonical_hash(body), keep_ms }))
 }
 
 #[get("/api/v1/applications/{id}")]
@@ -102,8 +170,14 @@ pub struct ListParams {
     region: Option<String>,
     status: Option<String>,
     verdict: Option<String>,
+    /// Submitted on or after this date (YYYY-MM-DD, Asia/Shanghai) or RFC 3339 time.
+    from: Option<String>,
+    /// Submitted before the end of this date, or before this RFC 3339 time.
+    to: Option<String>,
     page: Option<u32>,
     page_size: Option<u32>,
+    /// `next_cursor` of the previous page: stable even while new applications arrive.
+    cursor: Option<String>,
 }
 
 const VERDICTS: [&str; 5] = ["eligible", "low_income", "graduating", "ineligible", "needs_review"];
@@ -121,6 +195,9 @@ pub async fn list(
         page_size: params.page_size.unwrap_or(50).clamp(1, 200),
         ..ListFilter::default()
     };
+    filter.from_ms = params.from.as_deref().map(|t| parse_bound(t, "from", false)).transpose()?;
+    filter.to_ms = params.to.as_deref().map(|t| parse_bound(t, "to", true)).transpose()?;
+    filter.after = params.cursor.as_deref().map(decode_cursor).transpose()?;
     if let Some(status) = params.status {
         ApplicationStatus::parse(&status)
             .ok_or_else(|| ApiError::field("status", "must be queued, running, completed or failed"))?;
@@ -146,12 +223,16 @@ pub async fn list(
     filter.region_prefixes = scoped_prefixes(&caller, requested.as_ref().map(|r| r.as_str()));
     if caller.role == Role::Officer && filter.region_prefixes.is_empty() {
         return Ok(HttpResponse::Ok()
-            .json(serde_json::json!({"items": [], "page": filter.page, "page_size": filter.page_size})));
+            .json(serde_json::json!({"items": [], "page": filter.page, "page_size": filter.page_size, "next_cursor": null})));
     }
     let records = store.list_applications(&filter).await?;
+    let next_cursor = (records.len() == filter.page_size as usize)
+        .then(|| records.last().map(|r| encode_cursor(r.submitted_at_ms, &r.id.to_string())))
+        .flatten();
     let items: Vec<SummaryView> = records.iter().map(SummaryView::from).collect();
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({"items": items, "page": filter.page, "page_size": filter.page_size})))
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": items, "page": filter.page, "page_size": filter.page_size, "next_cursor": next_cursor
+    })))
 }
 
 /// The region prefixes a listing may show: the caller's own, narrowed by the request.
@@ -171,6 +252,32 @@ fn scoped_prefixes(caller: &Caller, requested: Option<&str>) -> Vec<String> {
         (_, Some(wanted)) => vec![wanted.to_owned()],
         (_, None) => Vec::new(),
     }
+}
+
+/// A listing bound: a date (start of day in Asia/Shanghai; for `to`, the start of the next
+/// day) or an RFC 3339 time, as unix milliseconds.
+fn parse_bound(text: &str, field: &str, end_of_day: bool) -> Result<i64, ApiError> {
+    use time::format_description::well_known::Rfc3339;
+    let invalid = || ApiError::field(field, "must be a date like 2026-11-24 or an RFC 3339 time");
+    let moment = match time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")) {
+        Ok(date) => {
+            let date = if end_of_day { date.next_day().ok_or_else(invalid)? } else { date };
+            date.midnight().assume_offset(crate::domain::dates::SHANGHAI)
+        }
+        Err(_) => time::OffsetDateTime::parse(text, &Rfc3339).map_err(|_| invalid())?,
+    };
+    Ok((moment.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+fn encode_cursor(submitted_at_ms: i64, id: &str) -> String {
+    format!("{submitted_at_ms}_{id}")
+}
+
+fn decode_cursor(text: &str) -> Result<Cursor, ApiError> {
+    let invalid = || ApiError::field("cursor", "must be a next_cursor returned by a previous page");
+    let (at, id) = text.split_once('_').ok_or_else(invalid)?;
+    let id = Uuid::parse_str(id).map_err(|_| invalid())?;
+    Ok(Cursor { submitted_at_ms: at.parse().map_err(|_| invalid())?, id: id.to_string() })
 }
 
 fn parse_wait(raw: Option<&str>, max_wait_s: u64) -> Result<Option<Duration>, ApiError> {

@@ -1,5 +1,7 @@
 //! Liveness and readiness probes.
 
+use crate::cache::AgencyCache;
+use crate::resilience::Resilience;
 use crate::store::Store;
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
@@ -10,15 +12,30 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// The store answers; the in-process cache is always ready.
+/// The store answers. `cache` is `ok` or `degraded` (Redis down, frozen or refusing
+/// writes, or failing within the last seconds); a degraded cache never makes the hub
+/// unready, because every failed cache call is a miss and requests are still served.
+///
+/// `agencies` shows each agency's circuit breaker (`closed|open|half_open`), calls in
+/// flight, calls, retries, rejections, recent error rate and latency percentiles. An
+/// open breaker never makes the hub unready: every instance sees the same agencies, so
+/// taking this one out of the load balancer would not help.
 #[get("/readyz")]
-pub async fn readyz(store: web::Data<Store>) -> HttpResponse {
+pub async fn readyz(
+    store: web::Data<Store>,
+    resilience: web::Data<Resilience>,
+    cache: web::Data<dyn AgencyCache>,
+) -> HttpResponse {
+    let agencies = json!(resilience.status());
+    let cache = cache.health().await.as_str();
     match store.ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "store": "ok", "cache": "ok"})),
+        Ok(()) => HttpResponse::Ok()
+            .json(json!({"status": "ready", "store": "ok", "cache": cache, "agencies": agencies})),
         Err(error) => {
             tracing::warn!(error = ?error, "store not reachable");
-            HttpResponse::ServiceUnavailable()
-                .json(json!({"status": "not_ready", "store": "unreachable", "cache": "ok"}))
+            HttpResponse::ServiceUnavailable().json(
+                json!({"status": "not_ready", "store": "unreachable", "cache": cache, "agencies": agencies}),
+            )
         }
     }
 }

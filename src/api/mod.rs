@@ -3,12 +3,14 @@
 
 mod applications;
 mod caller;
+mod canonical;
 mod health;
 pub mod problem;
+mod replay;
 mod request_id;
-mod views;
+pub mod views;
 
-pub use applications::ApiLimits;
+pub use applications::IntakeSettings;
 pub use request_id::problem_details;
 
 use actix_web::web;
@@ -18,7 +20,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config
         .service(health::healthz)
         .service(health::readyz)
+        .service(crate::metrics::render)
         .service(applications::submit)
         .service(applications::list)
-        .service(applications::read);
+        .service(applications::read)
+        .service(replay::replay);
 }

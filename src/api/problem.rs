@@ -22,6 +22,13 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A request that must be retried later (e.g. its idempotency key is still held).
+    #[error("retry later: {0}")]
+    RetryLater(String),
+    #[error("gone: {0}")]
+    Gone(String),
     #[error("payload too large")]
     PayloadTooLarge(usize),
     #[error("unexpected error")]
@@ -79,6 +86,8 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) | Self::RetryLater(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -103,6 +112,10 @@ impl ResponseError for ApiError {
             }
             Self::Forbidden(detail) => Problem::new(status, "forbidden", "Forbidden", detail.clone()),
             Self::NotFound => Problem::new(status, "not-found", "Not Found", "no such resource"),
+            Self::Conflict(detail) | Self::RetryLater(detail) => {
+                Problem::new(status, "conflict", "Conflict", detail.clone())
+            }
+            Self::Gone(detail) => Problem::new(status, "gone", "Gone", detail.clone()),
             Self::PayloadTooLarge(limit) => Problem::new(
                 status,
                 "payload-too-large",
@@ -120,6 +133,9 @@ impl ResponseError for ApiError {
             }
         };
         let mut response = problem.response();
+        if matches!(self, Self::RetryLater(_)) {
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
         if matches!(self, Self::Unauthorized(_)) {
             response
                 .headers_mut()

@@ -69,6 +69,7 @@ async fn measure_critical_path(settings: &Settings, rounds: usize) -> anyhow::Re
                 consent_ref: "bench".into(),
                 purpose: Program::Dibao,
                 window: YearMonth::income_window(date!(2026 - 11 - 24)),
+                deadline: None,
             };
             let started = Instant::now();
             adapter.query(&query).await.map_err(|e| anyhow::anyhow!("{}: {e}", adapter.agency()))?;

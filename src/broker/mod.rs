@@ -1,12 +1,13 @@
 //! The broker: fans one application's member × agency queries out concurrently.
 //!
 //! For every member and agency it first checks consent (no covering, valid consent → the
-//! query is never sent and the source is `no_consent`), then the cache, then calls the
-//! adapter under that agency's own deadline. A slow or failing source never blocks the
+//! query is never sent and the source is `no_consent`), then the cache through
+//! single-flight (concurrent identical queries make one call), then calls the adapter
+//! under that agency's own deadline. A slow or failing source never blocks the
 //! others: every query ends as one [`SourceResult`].
 
-use crate::adapters::{AgencyAdapter, AgencyQuery};
-use crate::cache::{AgencyCache, CacheKey, CachedFacts, Pseudonymizer};
+use crate::adapters::{AdapterError, AgencyAdapter, AgencyQuery};
+use crate::cache::{AgencyCache, CacheKey, Pseudonymizer, SingleFlight};
 use crate::domain::{
     Agency, Application, Consent, IdNumber, MemberEvidence, SourceResult, SourceStatus, YearMonth,
 };
@@ -15,6 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 use tracing::Instrument;
+
+mod ledger;
+pub use ledger::{PlannedQuery, QueryContext, QueryLedger};
 
 /// Per-agency knobs the broker needs besides the adapter itself.
 #[derive(Debug, Clone, Copy)]
@@ -27,13 +31,20 @@ pub struct AgencyPolicy {
 pub struct Broker {
     adapters: HashMap<Agency, Arc<dyn AgencyAdapter>>,
     policies: HashMap<Agency, AgencyPolicy>,
-    cache: Arc<dyn AgencyCache>,
+    /// The cache behind single-flight: one agency call per (agency, person, query) at a time.
+    flights: SingleFlight<AdapterError>,
     pseudonymizer: Pseudonymizer,
+    /// Bounds one application's whole fan-out (`agencies.application_deadline_ms`).
+    application_deadline: Duration,
+    /// Audit and consent bookkeeping; `None` only in tools and tests that have no store.
+    ledger: Option<Arc<dyn QueryLedger>>,
 }
 
 /// Extra time the broker grants an adapter past its own deadline before giving up on it,
 /// so the adapter's clean `Timeout` wins over the backstop in the normal case.
 const BACKSTOP_GRACE: Duration = Duration::from_millis(250);
+
+const DEFAULT_APPLICATION_DEADLINE: Duration = Duration::from_secs(10);
 
 impl Broker {
     pub fn new(
@@ -43,33 +54,163 @@ impl Broker {
         pseudonymizer: Pseudonymizer,
     ) -> Self {
         let adapters = adapters.into_iter().map(|a| (a.agency(), a)).collect();
-        Self { adapters, policies, cache, pseudonymizer }
+        let flights = SingleFlight::new(cache);
+        Self {
+            adapters,
+            policies,
+            flights,
+            pseudonymizer,
+            application_deadline: DEFAULT_APPLICATION_DEADLINE,
+            ledger: None,
+        }
+    }
+
+    /// Sets the deadline of one application's whole fan-out.
+    pub fn with_ledger(mut self, ledger: Arc<dyn QueryLedger>) -> Self {
+        self.ledger = Some(ledger);
+        self
+    }
+
+    /// Audits every planned query (consented or refused) before any is sent and returns,
+    /// per member and agency, the consent a query may go out under.
+    async fn authorize<'a>(
+        &self,
+        application: &'a Application,
+        context: &QueryContext,
+        now: OffsetDateTime,
+    ) -> Vec<Vec<Result<&'a Consent, SourceResult>>> {
+        let consents: Vec<Vec<Option<&Consent>>> = application
+            .household
+            .members
+            .iter()
+            .map(|m| {
+                Agency::ALL
+                    .iter()
+                    .map(|a| covering_consent(&application.consents, &m.id_number, *a, application, now))
+                    .collect()
+            })
+            .collect();
+        let planned: Vec<PlannedQuery> = application
+            .household
+            .members
+            .iter()
+            .zip(&consents)
+            .flat_map(|(member, row)| {
+                let subject = self.pseudonymizer.pseudonym(&member.id_number);
+                Agency::ALL.iter().zip(row).map(move |(agency, consent)| PlannedQuery {
+                    agency: *agency,
+                    subject: subject.clone(),
+                    consent_id: consent.map(|c| c.id.clone()),
+                })
+            })
+            .collect();
+        let recorded = match &self.ledger {
+            None => Ok(vec![true; planned.len()]),
+            Some(ledger) => ledger.authorize(context, &planned).await,
+        };
+        let (permits, audit_failed) = match recorded {
+            Ok(permits) => (permits, false),
+            Err(error) => {
+                tracing::error!(error = ?error, "audit log unavailable: no agency is queried (fail closed)");
+                (vec![false; planned.len()], true)
+            }
+        };
+        let mut permits = permits.into_iter();
+        consents
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|consent| {
+                        let permitted = permits.next().unwrap_or(false);
+                        match consent {
+                            None => Err(SourceResult::failed(SourceStatus::NoConsent, None)),
+                            Some(consent) if permitted => Ok(consent),
+                            Some(consent) if audit_failed => {
+                                Err(SourceResult::failed(SourceStatus::Unavailable, Some(consent.id.clone()))
+                                    .with_cause(Some("audit_unavailable")))
+                            }
+                            Some(consent) => {
+                                Err(SourceResult::failed(SourceStatus::NoConsent, Some(consent.id.clone()))
+                                    .with_cause(Some("consent_revoked")))
+                            }
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    pub fn with_application_deadline(mut self, deadline: Duration) -> Self {
+        self.application_deadline = deadline;
+        self
     }
 
     /// Queries every agency about every member, all at once. `now` decides consent validity.
-    pub async fn gather(&self, application: &Application, now: OffsetDateTime) -> Vec<MemberEvidence> {
+    /// The application's deadline bounds the whole: a source still running then is `timeout`.
+    pub async fn gather(
+        &self,
+        application: &Application,
+        context: &QueryContext,
+        now: OffsetDateTime,
+    ) -> Vec<MemberEvidence> {
+        let deadline = tokio::time::Instant::now() + self.application_deadline;
         let window = YearMonth::income_window(application.as_of);
-        let members = application.household.members.iter().enumerate().map(|(index, member)| async move {
-            let queries = Agency::ALL.into_iter().map(|agency| {
-                let consent =
-                    covering_consent(&application.consents, &member.id_number, agency, application, now);
-                let span = tracing::info_span!("agency_query", agency = agency.as_str(), member = index);
-                async move {
-                    let result = match consent {
-                        None => SourceResult::failed(SourceStatus::NoConsent, None),
-                        Some(consent) => {
-                            self.query(agency, &member.id_number, consent, application, window).await
-                        }
-                    };
-                    (agency, result)
-                }
-                .instrument(span)
-            });
-            let sources: BTreeMap<Agency, SourceResult> =
-                futures::future::join_all(queries).await.into_iter().collect();
-            MemberEvidence { id_number: member.id_number.clone(), sources }
-        });
+        let decisions = self.authorize(application, context, now).await;
+        let members = application.household.members.iter().zip(decisions).enumerate().map(
+            |(index, (member, row))| async move {
+                let queries = Agency::ALL.into_iter().zip(row).map(|(agency, decision)| {
+                    let span = tracing::info_span!("agency_query", agency = agency.as_str(), member = index);
+                    async move {
+                        let result = match decision {
+                            Err(refused) => refused,
+                            Ok(consent)
+                                if !self
+                                    .still_permitted(context, agency, &member.id_number, consent)
+                                    .await =>
+                            {
+                                tracing::info!(
+                                    agency = agency.as_str(),
+                                    "consent revoked while the job ran: not sent"
+                                );
+                                SourceResult::failed(SourceStatus::NoConsent, Some(consent.id.clone()))
+                                    .with_cause(Some("consent_revoked"))
+                            }
+                            Ok(consent) => {
+                                let query =
+                                    self.query(agency, &member.id_number, consent, application, window);
+                                tokio::time::timeout_at(deadline, query).await.unwrap_or_else(|_| {
+                                    tracing::warn!(agency = agency.as_str(), "application deadline reached");
+                                    SourceResult::failed(SourceStatus::Timeout, Some(consent.id.clone()))
+                                })
+                            }
+                        };
+                        (agency, result)
+                    }
+                    .instrument(span)
+                });
+                let sources: BTreeMap<Agency, SourceResult> =
+                    futures::future::join_all(queries).await.into_iter().collect();
+                MemberEvidence { id_number: member.id_number.clone(), sources }
+            },
+        );
         futures::future::join_all(members).await
+    }
+
+    /// The last check before a query leaves: its consent has not been revoked meanwhile.
+    async fn still_permitted(
+        &self,
+        context: &QueryContext,
+        agency: Agency,
+        person: &IdNumber,
+        consent: &Consent,
+    ) -> bool {
+        let Some(ledger) = &self.ledger else { return true };
+        let planned = PlannedQuery {
+            agency,
+            subject: self.pseudonymizer.pseudonym(person),
+            consent_id: Some(consent.id.clone()),
+        };
+        ledger.still_permitted(context, &planned).await
     }
 
     async fn query(
@@ -85,33 +226,42 @@ impl Broker {
             return SourceResult::failed(SourceStatus::Unavailable, Some(consent.id.clone()));
         };
         let key = CacheKey::new(agency, self.pseudonymizer.pseudonym(person), &fingerprint(agency, window));
-        if let Some(hit) = self.cache.get(&key).await {
-            tracing::debug!(agency = agency.as_str(), "cache hit");
-            return SourceResult::ok(hit.facts, true, hit.fetched_at, consent.id.clone());
-        }
         let query = AgencyQuery {
             id_number: person.clone(),
             consent_ref: consent.id.clone(),
             purpose: application.program,
             window,
+            deadline: None,
         };
-        let answer = tokio::time::timeout(policy.timeout + BACKSTOP_GRACE, adapter.query(&query)).await;
-        match answer {
-            Ok(Ok(facts)) => {
-                let fetched_at = OffsetDateTime::now_utc();
-                let entry = CachedFacts { subject: key.subject.clone(), facts: facts.clone(), fetched_at };
-                self.cache.put(&key, entry, policy.cache_ttl).await;
-                SourceResult::ok(facts, false, fetched_at, consent.id.clone())
+        let (adapter, backstop) = (adapter.clone(), policy.timeout + BACKSTOP_GRACE);
+        // Runs only on a miss, once for every request that joins this flight.
+        let fetch = move || {
+            async move {
+                match tokio::time::timeout(backstop, adapter.query(&query)).await {
+                    Ok(Ok(facts)) => Ok(facts),
+                    Ok(Err(error)) => {
+                        tracing::warn!(agency = agency.as_str(), error = %error, "agency query failed");
+                        Err(error)
+                    }
+                    Err(_) => {
+                        tracing::warn!(agency = agency.as_str(), "agency query overran its deadline");
+                        Err(AdapterError::Timeout)
+                    }
+                }
             }
-            Ok(Err(error)) => {
-                tracing::warn!(agency = agency.as_str(), error = %error, "agency query failed");
-                SourceResult::failed(error.status(), Some(consent.id.clone()))
-            }
-            Err(_) => {
-                tracing::warn!(agency = agency.as_str(), "agency query overran its deadline");
-                SourceResult::failed(SourceStatus::Timeout, Some(consent.id.clone()))
+            .in_current_span()
+        };
+        match self.flights.get_or_fetch(&key, policy.cache_ttl, fetch).await {
+            Ok(found) => SourceResult::ok(found.facts, found.cached, found.fetched_at, consent.id.clone()),
+            Err(error) => {
+                SourceResult::failed(error.status(), Some(consent.id.clone())).with_cause(error.cause())
             }
         }
+    }
+
+    /// The cache the broker reads through (for readiness and consent revocation).
+    pub fn cache(&self) -> &Arc<dyn AgencyCache> {
+        self.flights.cache()
     }
 }
 

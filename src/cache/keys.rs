@@ -49,13 +49,33 @@ impl CacheKey {
     /// `fingerprint` distinguishes queries about the same person that can have different
     /// answers (e.g. the tax income window).
     pub fn new(agency: Agency, subject: String, fingerprint: &str) -> Self {
-        let key = format!("hub:v1:{}:{}:{}", agency.as_str(), subject, fingerprint);
+        let key = format!("{KEY_PREFIX}{}:{}:{}", agency.as_str(), subject, fingerprint);
         Self { subject, key }
     }
 
     pub fn as_str(&self) -> &str {
         &self.key
     }
+
+    /// The cross-instance single-flight lock for this key: `hub:v1:lock:{agency}:…`.
+    pub fn lock_key(&self) -> String {
+        self.key.replacen(KEY_PREFIX, LOCK_PREFIX, 1)
+    }
+}
+
+const KEY_PREFIX: &str = "hub:v1:";
+const LOCK_PREFIX: &str = "hub:v1:lock:";
+
+/// The set listing every key about one person, so revocation can find them all:
+/// `hub:v1:subject:{pseudonym}`.
+pub fn subject_index_key(subject: &str) -> String {
+    format!("{KEY_PREFIX}subject:{subject}")
+}
+
+/// A `SCAN MATCH` pattern for every entry and lock about one person, for when the index
+/// was lost (evicted under memory pressure). Pseudonyms are hex, so nothing needs escaping.
+pub fn subject_pattern(subject: &str) -> String {
+    format!("{KEY_PREFIX}*:{subject}:*")
 }
 
 #[cfg(test)]
@@ -73,5 +93,8 @@ mod tests {
         let key = CacheKey::new(Agency::Tax, subject.clone(), "2025-11..2026-10");
         assert_eq!(key.as_str(), format!("hub:v1:tax:{subject}:2025-11..2026-10"));
         assert!(!key.as_str().contains("11010519491231002X"));
+        assert_eq!(key.lock_key(), format!("hub:v1:lock:tax:{subject}:2025-11..2026-10"));
+        assert_eq!(subject_index_key(&subject), format!("hub:v1:subject:{subject}"));
+        assert_eq!(subject_pattern(&subject), format!("hub:v1:*:{subject}:*"));
     }
 }

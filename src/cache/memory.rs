@@ -1,6 +1,6 @@
 //! The in-process cache (moka): the embedded default when no Redis is configured.
 
-use super::{AgencyCache, CacheKey, CachedFacts};
+use super::{AgencyCache, CacheHealth, CacheKey, CacheUnavailable, CachedFacts, Claim};
 use futures::future::BoxFuture;
 use moka::Expiry;
 use moka::future::Cache;
@@ -49,6 +49,38 @@ impl AgencyCache for MemoryCache {
             self.entries.insert(key.as_str().to_owned(), Entry { value: Arc::new(value), ttl }).await;
         })
     }
+
+    /// One process is the whole fleet here; [`super::SingleFlight`] already coalesces.
+    fn claim<'a>(&'a self, _key: &'a CacheKey) -> BoxFuture<'a, Claim> {
+        Box::pin(async { Claim::Uncoordinated })
+    }
+
+    fn release<'a>(&'a self, _key: &'a CacheKey, _token: String) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+
+    fn lock_wait(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    fn purge_subject<'a>(&'a self, subject: &'a str) -> BoxFuture<'a, Result<u64, CacheUnavailable>> {
+        Box::pin(async move {
+            let doomed: Vec<Arc<String>> = self
+                .entries
+                .iter()
+                .filter(|(_, entry)| entry.value.subject == subject)
+                .map(|(key, _)| key)
+                .collect();
+            for key in &doomed {
+                self.entries.invalidate(key.as_str()).await;
+            }
+            Ok(doomed.len() as u64)
+        })
+    }
+
+    fn health(&self) -> BoxFuture<'_, CacheHealth> {
+        Box::pin(async { CacheHealth::Ok })
+    }
 }
 
 #[cfg(test)]
@@ -78,5 +110,20 @@ mod tests {
         let key = CacheKey::new(Agency::Tax, "bob".into(), "w");
         cache.put(&key, entry("mallory"), Duration::from_secs(60)).await;
         assert_eq!(cache.get(&key).await, None, "an entry about someone else is never served");
+    }
+
+    #[tokio::test]
+    async fn purging_a_subject_removes_only_their_entries() {
+        let cache = MemoryCache::new(100);
+        let alice_tax = CacheKey::new(Agency::Tax, "alice".into(), "w");
+        let alice_bank = CacheKey::new(Agency::Bank, "alice".into(), "current");
+        let bob_tax = CacheKey::new(Agency::Tax, "bob".into(), "w");
+        for (key, subject) in [(&alice_tax, "alice"), (&alice_bank, "alice"), (&bob_tax, "bob")] {
+            cache.put(key, entry(subject), Duration::from_secs(60)).await;
+        }
+        assert_eq!(cache.purge_subject("alice").await.unwrap(), 2);
+        assert_eq!(cache.get(&alice_tax).await, None);
+        assert_eq!(cache.get(&alice_bank).await, None);
+        assert_eq!(cache.get(&bob_tax).await, Some(entry("bob")));
     }
 }

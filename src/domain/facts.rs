@@ -200,6 +200,9 @@ pub struct SourceResult {
     pub fetched_at: Option<OffsetDateTime>,
     /// The consent the query was made under.
     pub consent_id: Option<String>,
+    /// Why it failed, when more specific than `status` (e.g. `circuit_open`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 impl SourceResult {
@@ -210,12 +213,19 @@ impl SourceResult {
             cached,
             fetched_at: Some(fetched_at),
             consent_id: Some(consent_id),
+            cause: None,
         }
     }
 
     /// A query that did not produce facts (`status` must not be `ok`).
     pub fn failed(status: SourceStatus, consent_id: Option<String>) -> Self {
-        Self { status, facts: None, cached: false, fetched_at: None, consent_id }
+        Self { status, facts: None, cached: false, fetched_at: None, consent_id, cause: None }
+    }
+
+    /// The same failure with a more specific cause, if there is one.
+    pub fn with_cause(mut self, cause: Option<&str>) -> Self {
+        self.cause = cause.map(str::to_owned);
+        self
     }
 }
 

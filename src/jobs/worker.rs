@@ -1,19 +1,16 @@
 //! The worker loop and the verification of one application.
 
 use super::Completions;
-use crate::broker::Broker;
+use crate::broker::{Broker, QueryContext};
 use crate::domain::{Application, MemberEvidence};
-use crate::policy::{self, PolicyBook, Report};
+use crate::policy::{self, PolicyBook, PolicyParams, Report};
+use crate::store::FinishedJob;
 use crate::store::{ClaimedJob, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
 
-/// A job claimed this many times has crashed its worker repeatedly: stop retrying it.
-const MAX_ATTEMPTS: i64 = 5;
-/// How long a claimed job is ours; far longer than any application's deadline.
-const LEASE: Duration = Duration::from_secs(120);
 /// How often an idle worker looks for work it was not told about (e.g. expired leases).
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -25,26 +22,45 @@ pub struct Verifier {
 
 impl Verifier {
     /// Gathers the evidence and applies the region's policy.
-    pub async fn verify(&self, application: &Application) -> (Report, Vec<MemberEvidence>) {
-        let evidence = self.broker.gather(application, OffsetDateTime::now_utc()).await;
+    pub async fn verify(&self, application: &Application, context: &QueryContext) -> Verification {
+        let evidence = self.broker.gather(application, context, OffsetDateTime::now_utc()).await;
         let (params, version) = self.policies.for_region(&application.region);
         let report = policy::assess(application, &evidence, params, version);
-        (report, evidence)
+        Verification { report, evidence, params: params.clone() }
     }
 }
 
-/// Starts `count` workers that run until the runtime shuts down.
+/// A report with what it was derived from.
+pub struct Verification {
+    pub report: Report,
+    pub evidence: Vec<MemberEvidence>,
+    pub params: PolicyParams,
+}
+
+/// How many workers run and how they hold jobs.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerConfig {
+    pub count: usize,
+    /// How long a claimed job is ours; longer than any application's deadline.
+    pub lease: Duration,
+    /// A job claimed this many times has crashed its workers repeatedly: stop retrying it.
+    pub max_attempts: i64,
+}
+
+/// Starts the workers; they run until the runtime shuts down. Zero workers make an
+/// API-only instance (other instances on the same store do the verifications).
 pub fn spawn_workers(
-    count: usize,
+    config: WorkerConfig,
     instance: &str,
     store: Store,
     verifier: Arc<Verifier>,
     completions: Arc<Completions>,
 ) -> Vec<JoinHandle<()>> {
-    (0..count.max(1))
+    (0..config.count)
         .map(|n| {
             let worker = Worker {
                 name: format!("{instance}-w{n}"),
+                config,
                 store: store.clone(),
                 verifier: verifier.clone(),
                 completions: completions.clone(),
@@ -56,6 +72,7 @@ pub fn spawn_workers(
 
 struct Worker {
     name: String,
+    config: WorkerConfig,
     store: Store,
     verifier: Arc<Verifier>,
     completions: Arc<Completions>,
@@ -64,7 +81,7 @@ struct Worker {
 impl Worker {
     async fn run(self) {
         loop {
-            match self.store.claim_next_job(&self.name, LEASE).await {
+            match self.store.claim_next_job(&self.name, self.config.lease).await {
                 Ok(Some(job)) => self.process(job).await,
                 Ok(None) => {
                     let _ = tokio::time::timeout(IDLE_POLL, self.completions.work_queued()).await;
@@ -79,8 +96,8 @@ impl Worker {
 
     #[tracing::instrument(skip_all, fields(application = %job.id, attempt = job.attempts))]
     async fn process(&self, job: ClaimedJob) {
-        let outcome = if job.attempts > MAX_ATTEMPTS {
-            Err(format!("gave up after {MAX_ATTEMPTS} attempts"))
+        let outcome = if job.attempts > self.config.max_attempts {
+            Err(format!("gave up after {} attempts", self.config.max_attempts))
         } else {
             serde_json::from_str::<Application>(&job.body_json)
                 .map_err(|e| format!("stored application unreadable: {e}"))
@@ -103,12 +120,20 @@ impl Worker {
     }
 
     async fn finish(&self, job: &ClaimedJob, application: &Application) -> anyhow::Result<bool> {
-        let (report, evidence) = self.verifier.verify(application).await;
-        let report_json = serde_json::to_string(&report)?;
-        let evidence_json = serde_json::to_string(&evidence)?;
+        let context = QueryContext { application_id: job.id.to_string(), caller_sub: job.caller_sub.clone() };
+        let verification = self.verifier.verify(application, &context).await;
+        let report = &verification.report;
         let verdict = serde_json::to_value(report.verdict)?;
         let verdict = verdict.as_str().unwrap_or_default();
+        let finished = FinishedJob {
+            verdict,
+            report_json: &serde_json::to_string(report)?,
+            evidence_json: &serde_json::to_string(&verification.evidence)?,
+            policy_version: &report.policy_version,
+            policy_params_json: &serde_json::to_string(&verification.params)?,
+            callback_url: application.callback_url.as_deref(),
+        };
         tracing::info!(verdict, "verification completed");
-        self.store.complete_job(job.id, &self.name, verdict, &report_json, &evidence_json).await
+        self.store.complete_job(job.id, &self.name, &finished).await
     }
 }

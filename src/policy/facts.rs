@@ -96,7 +96,9 @@ impl MemberFacts {
             // `ok` without facts of this agency is as unusable as a garbled body.
             let status =
                 if source.status == SourceStatus::Ok { SourceStatus::Malformed } else { source.status };
-            self.record(agency, SourceSummary { status, ..summary(source.status, Some(source)) });
+            // A specific cause (e.g. `circuit_open`) tells the officer more than the status.
+            let cause = source.cause.as_deref().filter(|_| status == source.status);
+            self.record_gap(agency, SourceSummary { status, ..summary(source.status, Some(source)) }, cause);
             return;
         };
         self.record(agency, summary(SourceStatus::Ok, Some(source)));
@@ -109,8 +111,13 @@ impl MemberFacts {
     }
 
     fn record(&mut self, agency: Agency, summary: SourceSummary) {
+        self.record_gap(agency, summary, None);
+    }
+
+    /// Records how the source ended; a failure is also a gap, named by `cause` if given.
+    fn record_gap(&mut self, agency: Agency, summary: SourceSummary, cause: Option<&str>) {
         if summary.status != SourceStatus::Ok {
-            self.gap(agency, summary.status.as_str());
+            self.gap(agency, cause.unwrap_or(summary.status.as_str()));
         }
         self.sources.insert(agency, summary);
     }

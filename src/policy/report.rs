@@ -74,7 +74,8 @@ pub struct MissingSource {
     /// The member's masked ID number.
     pub member: String,
     pub agency: Agency,
-    /// `no_consent|timeout|unavailable|malformed|unconverted_currency`.
+    /// `no_consent|timeout|unavailable|malformed|unconverted_currency`, or for an
+    /// unavailable source the hub declined to call: `circuit_open|bulkhead_full|rate_limited`.
     pub cause: String,
 }
 

@@ -1,10 +1,9 @@
-//! Application rows: insert on intake, claim and finish by workers, read by the API.
+//! Application rows: inserted at intake, read and listed by the API.
 
-use super::{Store, now_ms};
+use super::{IdempotencyKey, InsertOutcome, Store, now_ms};
 use anyhow::Context;
-use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::time::Duration;
+use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +41,11 @@ pub struct NewApplication<'a> {
     pub caller_sub: &'a str,
     pub applicant_masked: &'a str,
     pub body_json: &'a str,
+    /// The application's consents (recorded so they can be counted and revoked).
+    pub consents: &'a [super::ConsentRecord],
 }
 
-/// An application as stored.
+/// An application as stored, with its report once completed.
 #[derive(Debug, Clone)]
 pub struct ApplicationRecord {
     pub id: Uuid,
@@ -57,37 +58,54 @@ pub struct ApplicationRecord {
     pub verdict: Option<String>,
     pub report_json: Option<String>,
     pub failure: Option<String>,
+    pub attempts: i64,
     pub submitted_at_ms: i64,
     pub started_at_ms: Option<i64>,
     pub completed_at_ms: Option<i64>,
 }
 
-/// A job a worker holds the lease of.
-#[derive(Debug, Clone)]
-pub struct ClaimedJob {
-    pub id: Uuid,
-    pub body_json: String,
-    pub attempts: i64,
+/// A position in the newest-first listing: rows strictly older than it come next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub submitted_at_ms: i64,
+    pub id: String,
 }
 
-/// Filters of the officers' listing; `regions` empty means every region.
+/// Filters of the listing. `region_prefixes` empty means every region.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub region_prefixes: Vec<String>,
     pub caller_sub: Option<String>,
     pub status: Option<String>,
     pub verdict: Option<String>,
+    /// Submitted at or after (ms).
+    pub from_ms: Option<i64>,
+    /// Submitted before (ms).
+    pub to_ms: Option<i64>,
+    pub after: Option<Cursor>,
     pub page: u32,
     pub page_size: u32,
 }
 
-const COLUMNS: &str = "id, status, program, region, caller_sub, applicant_masked, body, verdict, report, failure, \
-                       submitted_at, started_at, completed_at";
+const COLUMNS: &str = "a.id, a.status, a.program, a.region, a.caller_sub, a.applicant_masked, a.body, a.verdict, \
+                       r.report, a.failure, a.attempts, a.submitted_at, a.started_at, a.completed_at";
 
 impl Store {
-    /// Commits a queued application (its job) before the caller is answered.
-    pub async fn insert_application(&self, new: &NewApplication<'_>) -> anyhow::Result<()> {
+    /// Commits a queued application (its job) and its idempotency key in one transaction
+    /// before the caller is answered.
+    pub async fn insert_application(
+        &self,
+        new: &NewApplication<'_>,
+        idempotency: Option<&IdempotencyKey>,
+    ) -> anyhow::Result<InsertOutcome> {
         let now = now_ms();
+        let mut tx = self.pool.begin().await.context("Failed to begin a transaction")?;
+        if let Some(key) = idempotency {
+            if let Some(outcome) = claim_key(&mut tx, new, key, now).await? {
+                tx.rollback().await.context("Failed to roll back")?;
+                return Ok(outcome);
+            }
+        }
         sqlx::query(
             "INSERT INTO applications (id, status, program, region, caller_sub, applicant_masked, body, \
              submitted_at, updated_at) VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $7)",
@@ -99,14 +117,18 @@ impl Store {
         .bind(new.applicant_masked)
         .bind(new.body_json)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .context("Failed to insert an application")?;
-        Ok(())
+        super::consents::record_consents(&mut tx, new.caller_sub, new.consents).await?;
+        tx.commit().await.context("Failed to commit an application")?;
+        Ok(InsertOutcome::Inserted)
     }
 
     pub async fn get_application(&self, id: Uuid) -> anyhow::Result<Option<ApplicationRecord>> {
-        let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = $1");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM applications a LEFT JOIN reports r ON r.application_id = a.id WHERE a.id = $1"
+        );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id.to_string())
             .fetch_optional(&self.pool)
@@ -115,119 +137,123 @@ impl Store {
         row.map(|row| record_from_row(&row)).transpose()
     }
 
-    /// Claims the oldest queued job, or a running one whose lease has expired (its
-    /// worker died). The status check is repeated in the outer `WHERE` so that of two
-    /// concurrent claimers only one updates the row.
-    pub async fn claim_next_job(&self, worker: &str, lease: Duration) -> anyhow::Result<Option<ClaimedJob>> {
-        let now = now_ms();
-        let expires = now + lease.as_millis() as i64;
-        let row = sqlx::query(
-            "UPDATE applications SET status = 'running', lease_owner = $1, lease_expires_at = $2, \
-               attempts = attempts + 1, started_at = COALESCE(started_at, $3), updated_at = $3 \
-             WHERE id = (SELECT id FROM applications \
-                         WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < $3) \
-                         ORDER BY submitted_at LIMIT 1) \
-               AND (status = 'queued' OR (status = 'running' AND lease_expires_at < $3)) \
-             RETURNING id, body, attempts",
-        )
-        .bind(worker)
-        .bind(expires)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await
-        .context("Failed to claim a job")?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(ClaimedJob {
-            id: parse_id(&row.try_get::<String, _>("id")?)?,
-            body_json: row.try_get("body")?,
-            attempts: row.try_get("attempts")?,
-        }))
-    }
-
-    /// Writes the report and marks the job done in one statement, only if this worker
-    /// still holds the lease: each application gets exactly one report.
-    pub async fn complete_job(
-        &self,
-        id: Uuid,
-        worker: &str,
-        verdict: &str,
-        report_json: &str,
-        evidence_json: &str,
-    ) -> anyhow::Result<bool> {
-        let now = now_ms();
-        let done = sqlx::query(
-            "UPDATE applications SET status = 'completed', verdict = $1, report = $2, evidence = $3, \
-               completed_at = $4, updated_at = $4, lease_owner = NULL, lease_expires_at = NULL \
-             WHERE id = $5 AND status = 'running' AND lease_owner = $6",
-        )
-        .bind(verdict)
-        .bind(report_json)
-        .bind(evidence_json)
-        .bind(now)
-        .bind(id.to_string())
-        .bind(worker)
-        .execute(&self.pool)
-        .await
-        .context("Failed to store a report")?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Marks a job that cannot be verified at all (e.g. its stored body no longer parses).
-    pub async fn fail_job(&self, id: Uuid, worker: &str, reason: &str) -> anyhow::Result<bool> {
-        let now = now_ms();
-        let done = sqlx::query(
-            "UPDATE applications SET status = 'failed', failure = $1, completed_at = $2, updated_at = $2, \
-               lease_owner = NULL, lease_expires_at = NULL \
-             WHERE id = $3 AND status = 'running' AND lease_owner = $4",
-        )
-        .bind(reason)
-        .bind(now)
-        .bind(id.to_string())
-        .bind(worker)
-        .execute(&self.pool)
-        .await
-        .context("Failed to mark a job failed")?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Newest first; region scope and filters applied in SQL so other regions never leave the store.
+    /// Newest first, ordered by (submitted_at, id) so pages never overlap or skip; region
+    /// scope and filters are applied in SQL so other regions never leave the store.
     pub async fn list_applications(&self, filter: &ListFilter) -> anyhow::Result<Vec<ApplicationRecord>> {
-        let mut sql = format!("SELECT {COLUMNS} FROM applications WHERE 1 = 1");
-        let mut binds: Vec<String> = Vec::new();
-        let next = |value: String, binds: &mut Vec<String>| {
-            binds.push(value);
-            format!("${}", binds.len())
-        };
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM applications a LEFT JOIN reports r ON r.application_id = a.id WHERE 1 = 1"
+        );
+        let mut binds: Vec<Bind> = Vec::new();
         if !filter.region_prefixes.is_empty() {
             let clauses: Vec<String> = filter
                 .region_prefixes
                 .iter()
-                .map(|prefix| format!("region LIKE {}", next(format!("{prefix}%"), &mut binds)))
+                .map(|prefix| format!("a.region LIKE {}", push(&mut binds, Bind::Text(format!("{prefix}%")))))
                 .collect();
             sql.push_str(&format!(" AND ({})", clauses.join(" OR ")));
         }
-        if let Some(sub) = &filter.caller_sub {
-            sql.push_str(&format!(" AND caller_sub = {}", next(sub.clone(), &mut binds)));
+        let text_filters = [
+            ("a.caller_sub", &filter.caller_sub),
+            ("a.status", &filter.status),
+            ("a.verdict", &filter.verdict),
+        ];
+        for (column, value) in text_filters {
+            if let Some(value) = value {
+                sql.push_str(&format!(" AND {column} = {}", push(&mut binds, Bind::Text(value.clone()))));
+            }
         }
-        if let Some(status) = &filter.status {
-            sql.push_str(&format!(" AND status = {}", next(status.clone(), &mut binds)));
+        if let Some(from) = filter.from_ms {
+            sql.push_str(&format!(" AND a.submitted_at >= {}", push(&mut binds, Bind::Int(from))));
         }
-        if let Some(verdict) = &filter.verdict {
-            sql.push_str(&format!(" AND verdict = {}", next(verdict.clone(), &mut binds)));
+        if let Some(to) = filter.to_ms {
+            sql.push_str(&format!(" AND a.submitted_at < {}", push(&mut binds, Bind::Int(to))));
+        }
+        if let Some(after) = &filter.after {
+            let at = push(&mut binds, Bind::Int(after.submitted_at_ms));
+            let at_again = push(&mut binds, Bind::Int(after.submitted_at_ms));
+            let id = push(&mut binds, Bind::Text(after.id.clone()));
+            sql.push_str(&format!(
+                " AND (a.submitted_at < {at} OR (a.submitted_at = {at_again} AND a.id < {id}))"
+            ));
         }
         let page_size = filter.page_size.clamp(1, 200);
-        let offset = u64::from(filter.page.max(1) - 1) * u64::from(page_size);
-        sql.push_str(&format!(" ORDER BY submitted_at DESC, id DESC LIMIT {page_size} OFFSET {offset}"));
+        let offset =
+            if filter.after.is_some() { 0 } else { u64::from(filter.page.max(1) - 1) * u64::from(page_size) };
+        sql.push_str(&format!(" ORDER BY a.submitted_at DESC, a.id DESC LIMIT {page_size} OFFSET {offset}"));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for value in binds {
-            query = query.bind(value);
+        for bind in binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text),
+                Bind::Int(number) => query.bind(number),
+            };
         }
         let rows = query.fetch_all(&self.pool).await.context("Failed to list applications")?;
         rows.iter().map(record_from_row).collect()
     }
 }
 
-fn parse_id(text: &str) -> anyhow::Result<Uuid> {
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// Adds a bind value and returns its placeholder.
+fn push(binds: &mut Vec<Bind>, bind: Bind) -> String {
+    binds.push(bind);
+    format!("${}", binds.len())
+}
+
+/// Records the key for this application, or says why the application must not be inserted.
+/// On PostgreSQL a concurrent insert of the same key waits for the first transaction, so
+/// exactly one of any number of identical requests inserts.
+async fn claim_key(
+    tx: &mut Transaction<'static, Any>,
+    new: &NewApplication<'_>,
+    key: &IdempotencyKey,
+    now: i64,
+) -> anyhow::Result<Option<InsertOutcome>> {
+    // An expired key no longer binds: the caller may reuse it.
+    sqlx::query("DELETE FROM idempotency_keys WHERE caller_sub = $1 AND idem_key = $2 AND expires_at < $3")
+        .bind(new.caller_sub)
+        .bind(&key.key)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .context("Failed to expire an idempotency key")?;
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (caller_sub, idem_key, body_hash, application_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (caller_sub, idem_key) DO NOTHING",
+    )
+    .bind(new.caller_sub)
+    .bind(&key.key)
+    .bind(&key.body_hash)
+    .bind(new.id.to_string())
+    .bind(now)
+    .bind(now + key.keep_ms)
+    .execute(&mut **tx)
+    .await
+    .context("Failed to record an idempotency key")?;
+    if inserted.rows_affected() == 1 {
+        return Ok(None);
+    }
+    let existing = sqlx::query(
+        "SELECT body_hash, application_id FROM idempotency_keys WHERE caller_sub = $1 AND idem_key = $2",
+    )
+    .bind(new.caller_sub)
+    .bind(&key.key)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("Failed to read an idempotency key")?;
+    let Some(row) = existing else { return Ok(Some(InsertOutcome::InFlight)) };
+    let hash: String = row.try_get("body_hash")?;
+    if hash != key.body_hash {
+        return Ok(Some(InsertOutcome::KeyReused));
+    }
+    let id: String = row.try_get("application_id")?;
+    Ok(Some(InsertOutcome::Replayed(Uuid::parse_str(&id).context("stored application id is not a UUID")?)))
+}
+
+pub(super) fn parse_id(text: &str) -> anyhow::Result<Uuid> {
     Uuid::parse_str(text).context("stored application id is not a UUID")
 }
 
@@ -244,6 +270,7 @@ fn record_from_row(row: &AnyRow) -> anyhow::Result<ApplicationRecord> {
         verdict: row.try_get("verdict")?,
         report_json: row.try_get("report")?,
         failure: row.try_get("failure")?,
+        attempts: row.try_get("attempts")?,
         submitted_at_ms: row.try_get("submitted_at")?,
         started_at_ms: row.try_get("started_at")?,
         completed_at_ms: row.try_get("completed_at")?,

@@ -40,7 +40,7 @@ impl Store {
             });
         }
         let pool = pool_options.connect_with(options).await.context("Failed to connect to the store")?;
-        let store = Store { pool, backend };
+        let store = Store { pool, backend, audit_lock: Default::default() };
         store.migrate().await?;
         Ok(store)
     }

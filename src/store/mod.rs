@@ -1,16 +1,29 @@
-//! The durable store: applications, their jobs and reports.
+//! The durable store: applications (which are also their jobs), reports with their
+//! evidence, idempotency keys and webhook deliveries.
 //!
 //! All data access goes through [`Store`]. It runs on SQLite (the embedded default, WAL
 //! with `synchronous=FULL`) or PostgreSQL through sqlx's `Any` driver with one set of
-//! portable migrations, so the backend is a configuration choice. An application row is
-//! also its job: a `202 Accepted` is sent only after the row is committed, and workers
-//! claim rows with a lease so a crashed worker's job is taken up again.
+//! portable migrations, so the backend is a configuration choice. A `202 Accepted` is
+//! sent only after the application row is committed; workers claim rows with a lease
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL) so a crashed worker's job is taken up again,
+//! and a report is written at most once per application (its primary key).
 
 mod applications;
+mod audit;
 mod connect;
+mod consents;
+mod evidence;
+mod idempotency;
+mod jobs;
+mod webhooks;
 
-pub use applications::{ApplicationRecord, ApplicationStatus, ClaimedJob, ListFilter, NewApplication};
+pub use applications::{ApplicationRecord, ApplicationStatus, Cursor, ListFilter, NewApplication};
 pub use connect::Backend;
+pub use consents::{ConsentRecord, QueryPermit};
+pub use evidence::StoredEvidence;
+pub use idempotency::{IdempotencyKey, InsertOutcome};
+pub use jobs::{ClaimedJob, FinishedJob};
+pub use webhooks::{DueWebhook, WebhookAttempt};
 
 use sqlx::AnyPool;
 
@@ -18,6 +31,8 @@ use sqlx::AnyPool;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Serializes audit appends within this process (see `audit.rs`).
+    audit_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -29,6 +44,10 @@ impl Store {
     pub async fn ping(&self) -> anyhow::Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 }
 

@@ -1,5 +1,6 @@
 //! `spawn_app()` and one `TestApp` method per endpoint.
 
+use crate::database::{Backend, TestDatabase};
 use hub::auth::{MintRequest, Role, mint_token};
 use hub::settings::Settings;
 use hub::startup::{Application, mock_api_keys};
@@ -13,19 +14,43 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub mocks: MockServer,
     pub settings: Settings,
-    /// Keeps the SQLite directory alive for the test's duration.
-    _data_dir: tempfile::TempDir,
+    /// The app's own store, for checks a caller cannot make through the API.
+    pub store: hub::store::Store,
+    /// Keeps the test's database alive for its duration (dropped afterwards); `None`
+    /// when the app shares another app's database.
+    pub _database: Option<TestDatabase>,
 }
 
 pub struct Options {
+    pub backend: Backend,
     pub fixtures: Fixtures,
     pub agency_timeout_ms: u64,
     pub latency: Latency,
+    /// Verification workers; 0 makes an API-only instance.
+    pub workers: usize,
+    /// Use this database (another app's) instead of a fresh one.
+    pub shared_store_url: Option<String>,
+    /// `cache.redis_url`: `None` keeps the in-process cache.
+    pub redis_url: Option<String>,
+    /// Every agency's `cache_ttl_s`; `None` keeps the configured default.
+    pub cache_ttl_s: Option<u64>,
+    /// Last changes to the settings, after the mocks' address is filled in.
+    pub configure: Option<Box<dyn FnOnce(&mut Settings) + Send>>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { fixtures: Fixtures::demo(), agency_timeout_ms: 1000, latency: Latency::none() }
+        Self {
+            backend: Backend::Sqlite,
+            fixtures: Fixtures::demo(),
+            agency_timeout_ms: 1000,
+            latency: Latency::none(),
+            workers: 4,
+            shared_store_url: None,
+            redis_url: None,
+            cache_ttl_s: None,
+            configure: None,
+        }
     }
 }
 
@@ -33,14 +58,30 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
 
+pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    spawn_app_with(Options { backend, ..Options::default() }).await
+}
+
 pub async fn spawn_app_with(options: Options) -> TestApp {
-    let data_dir = tempfile::tempdir().unwrap();
+    let database = match options.shared_store_url {
+        Some(_) => None,
+        None => Some(TestDatabase::create(options.backend).await),
+    };
     let mut settings = Settings::embedded_defaults().unwrap();
     settings.server.bind = "127.0.0.1:0".into();
-    settings.server.workers = 4;
-    settings.store.url = format!("sqlite://{}", data_dir.path().join("hub.db").display());
+    settings.server.workers = options.workers;
+    settings.store.url = match (&database, options.shared_store_url) {
+        (Some(database), _) => database.url().to_owned(),
+        (None, Some(url)) => url,
+        (None, None) => unreachable!("a database is created when none is shared"),
+    };
+    settings.webhooks.allowed_hosts = vec!["127.0.0.1".into()];
+    settings.webhooks.first_backoff_ms = 50;
     settings.policy.dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/policies");
     settings.agencies.embedded_mocks = false;
+    if let Some(url) = options.redis_url {
+        settings.cache.redis_url = url;
+    }
     let mock_config = MockConfig {
         fixtures: options.fixtures,
         api_keys: mock_api_keys(&settings),
@@ -54,12 +95,19 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         let config = settings.agencies.get_mut(agency);
         config.base_url = mocks.base_url();
         config.timeout_ms = options.agency_timeout_ms;
+        if let Some(ttl) = options.cache_ttl_s {
+            config.cache_ttl_s = ttl;
+        }
+    }
+    if let Some(configure) = options.configure {
+        configure(&mut settings);
     }
     let application = Application::build(settings.clone()).await.unwrap();
     let address = format!("http://127.0.0.1:{}", application.port());
+    let store = application.store().clone();
     tokio::spawn(application.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, client, mocks, settings, _data_dir: data_dir }
+    TestApp { address, client, mocks, settings, store, _database: database }
 }
 
 impl TestApp {

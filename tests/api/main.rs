@@ -3,8 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+#[macro_use]
+mod database;
+mod cache_redis;
+mod cache_redis_calls;
 mod demo_households;
+mod durability;
 mod faults_and_consent;
 mod helpers;
+mod redis_server;
+mod resilience;
 mod submit_and_poll;
 mod validation;

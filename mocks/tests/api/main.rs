@@ -11,4 +11,5 @@ mod faults;
 mod helpers;
 mod housing_fund;
 mod real_estate;
+mod resilience;
 mod tax;

@@ -141,3 +141,15 @@ fn an_empty_household_is_reported_without_panicking() {
     assert_eq!((report.household_size, text(report.monthly_income_per_capita)), (0, "0.00".to_owned()));
     assert_ne!(report.verdict, Verdict::Eligible);
 }
+
+#[test]
+fn a_source_the_hub_declined_to_call_is_a_gap_named_by_its_specific_cause() {
+    let household = case(Dibao).member(born(1950).fails(Agency::RealEstate, SourceStatus::Unavailable));
+    let mut evidence = household.evidence();
+    let source = evidence[0].sources.get_mut(&Agency::RealEstate).unwrap();
+    *source = source.clone().with_cause(Some("circuit_open"));
+    let report = crate::policy::assess(&household.application(), &evidence, &household.params, "sha256:test");
+    assert_eq!(report.verdict, Verdict::NeedsReview);
+    assert_eq!(report.missing[0].cause, "circuit_open");
+    assert_eq!(report.members[0].sources[&Agency::RealEstate].status, SourceStatus::Unavailable);
+}

@@ -1,0 +1,23 @@
+//! The audit log: append-only and hash-chained.
+//!
+//! Every agency query (written *before* it is sent: no audit row, no query), every report
+//! view, review decision, consent revocation and failed authorization is a row. Each row
+//! stores SHA-256(previous hash ‖ canonical row); appends are serialized (a transaction
+//! -scoped advisory lock on PostgreSQL, a process-wide lock on SQLite, and a unique
+//! constraint on the previous hash behind both) so the chain can never fork, and the
+//! latest head is written to a separate table so truncation is caught by [`verify`].
+
+mod chain;
+mod verify;
+
+pub use chain::{AuditEvent, AuditRow, GENESIS_HASH, row_hash};
+pub use verify::{ChainReport, verify};
+
+/// Actions recorded in the log.
+pub mod actions {
+    pub const AGENCY_QUERY: &str = "agency_query";
+    pub const REPORT_VIEW: &str = "report_view";
+    pub const REVIEW_DECISION: &str = "review_decision";
+    pub const CONSENT_REVOCATION: &str = "consent_revocation";
+    pub const AUTHORIZATION_FAILURE: &str = "authorization_failure";
+}

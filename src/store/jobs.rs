@@ -1,0 +1,167 @@
+//! Verification jobs: claimed with a lease, finished with exactly one report.
+
+use super::applications::parse_id;
+use super::{Backend, Store, now_ms};
+use anyhow::Context;
+use sqlx::Row;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// A job a worker holds the lease of.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub id: Uuid,
+    /// The intake system that submitted it: queries are made and audited on its behalf.
+    pub caller_sub: String,
+    pub body_json: String,
+    pub attempts: i64,
+}
+
+/// What a worker writes when a verification is done.
+pub struct FinishedJob<'a> {
+    pub verdict: &'a str,
+    pub report_json: &'a str,
+    pub evidence_json: &'a str,
+    pub policy_version: &'a str,
+    pub policy_params_json: &'a str,
+    /// Where to send the signed callback, if the application asked for one.
+    pub callback_url: Option<&'a str>,
+}
+
+/// Which rows a worker may take: queued, or running under a lease that has expired.
+const CLAIMABLE: &str = "(status = 'queued' OR (status = 'running' AND lease_expires_at < $3))";
+
+impl Store {
+    /// Claims the oldest claimable job. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets many
+    /// workers of many processes claim different rows without waiting on each other; on
+    /// SQLite writes are serialized anyway. The condition is repeated in the outer
+    /// `WHERE` so that of two racing claimers only one updates the row.
+    pub async fn claim_next_job(&self, worker: &str, lease: Duration) -> anyhow::Result<Option<ClaimedJob>> {
+        let now = now_ms();
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE applications SET status = 'running', lease_owner = $1, lease_expires_at = $2, \
+               attempts = attempts + 1, started_at = COALESCE(started_at, $3), updated_at = $3 \
+             WHERE id = (SELECT id FROM applications WHERE {CLAIMABLE} ORDER BY submitted_at LIMIT 1{lock}) \
+               AND {CLAIMABLE} \
+             RETURNING id, caller_sub, body, attempts"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(worker)
+            .bind(now + lease.as_millis() as i64)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .context("Failed to claim a job")?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(ClaimedJob {
+            id: parse_id(&row.try_get::<String, _>("id")?)?,
+            caller_sub: row.try_get("caller_sub")?,
+            body_json: row.try_get("body")?,
+            attempts: row.try_get("attempts")?,
+        }))
+    }
+
+    /// Writes the report, marks the job completed and schedules the callback in one
+    /// transaction, only while this worker still holds the lease. Returns false (and
+    /// writes nothing) when the lease was lost or a report already exists.
+    pub async fn complete_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        finished: &FinishedJob<'_>,
+    ) -> anyhow::Result<bool> {
+        let now = now_ms();
+        let id_text = id.to_string();
+        let mut tx = self.pool.begin().await.context("Failed to begin a transaction")?;
+        let marked = sqlx::query(
+            "UPDATE applications SET status = 'completed', verdict = $1, completed_at = $2, updated_at = $2, \
+               lease_owner = NULL, lease_expires_at = NULL \
+             WHERE id = $3 AND status = 'running' AND lease_owner = $4",
+        )
+        .bind(finished.verdict)
+        .bind(now)
+        .bind(&id_text)
+        .bind(worker)
+        .execute(&mut *tx)
+        .await
+        .context("Failed to mark a job completed")?;
+        if marked.rows_affected() != 1 {
+            tx.rollback().await.context("Failed to roll back")?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO policy_versions (version, params, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (version) DO NOTHING",
+        )
+        .bind(finished.policy_version)
+        .bind(finished.policy_params_json)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("Failed to record a policy version")?;
+        sqlx::query(
+            "INSERT INTO reports (application_id, verdict, report, evidence, policy_version, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&id_text)
+        .bind(finished.verdict)
+        .bind(finished.report_json)
+        .bind(finished.evidence_json)
+        .bind(finished.policy_version)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("Failed to store a report")?;
+        if let Some(url) = finished.callback_url {
+            sqlx::query(
+                "INSERT INTO webhooks (application_id, url, state, attempts, next_attempt_at, created_at, updated_at) \
+                 VALUES ($1, $2, 'pending', 0, $3, $3, $3)",
+            )
+            .bind(&id_text)
+            .bind(url)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("Failed to schedule a webhook")?;
+        }
+        tx.commit().await.context("Failed to commit a report")?;
+        Ok(true)
+    }
+
+    /// Marks a job that cannot be verified at all (e.g. its stored body no longer parses).
+    pub async fn fail_job(&self, id: Uuid, worker: &str, reason: &str) -> anyhow::Result<bool> {
+        let now = now_ms();
+        let done = sqlx::query(
+            "UPDATE applications SET status = 'failed', failure = $1, completed_at = $2, updated_at = $2, \
+               lease_owner = NULL, lease_expires_at = NULL \
+             WHERE id = $3 AND status = 'running' AND lease_owner = $4",
+        )
+        .bind(reason)
+        .bind(now)
+        .bind(id.to_string())
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .context("Failed to mark a job failed")?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives a job back (e.g. on shutdown) so another worker takes it at once.
+    pub async fn release_job(&self, id: Uuid, worker: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE applications SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = $1 \
+             WHERE id = $2 AND status = 'running' AND lease_owner = $3",
+        )
+        .bind(now_ms())
+        .bind(id.to_string())
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .context("Failed to release a job")?;
+        Ok(())
+    }
+}
