@@ -48,19 +48,24 @@ PY
 URL="http://127.0.0.1:$HUB_PORT/api/v1/applications?wait=10"
 post() { curl -sf -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary "@$WORK/body.json" "$URL"; }
 post >/dev/null   # fills the cache
-post | python3 -c '
+post | python3 -c "$(cat <<'PY'
 import json, sys
 app = json.load(sys.stdin)
 sources = [s for m in app["report"]["members"] for s in m["sources"].values()]
 assert app["status"] == "completed" and all(s["cached"] for s in sources), app
-print(f"warm: {len(sources)} of {len(sources)} sources cached, verdict {app[\"report\"][\"verdict\"]}")'
+print("warm: %d of %d sources cached, verdict %s" % (len(sources), len(sources), app["report"]["verdict"]))
+PY
+)"
 echo "redis keys: $(redis-cli -p "$REDIS_PORT" dbsize)"
 
-summary() { python3 -c '
+summary() { python3 -c "$(cat <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); s = r["summary"]; p = r["latencyPercentiles"]
 codes = r.get("statusCodeDistribution", {})
-print(f"{sys.argv[2]:<34} {s[\"requestsPerSec\"]:>9.0f} req/s  p50 {p[\"p50\"]*1000:6.2f} ms  p99 {p[\"p99\"]*1000:6.2f} ms  status {codes}")' "$1" "$2"; }
+print("%-24s %7.0f req/s  p50 %6.2f ms  p99 %6.2f ms  success %.4f  status %s"
+      % (sys.argv[2], s["requestsPerSec"], p["p50"] * 1000, p["p99"] * 1000, s["successRate"], codes))
+PY
+)" "$1" "$2"; }
 load() { # NAME, then oha arguments
   local name=$1; shift
   oha --no-tui --output-format json -z "$DURATION" "$@" >"$WORK/$name.json"

@@ -60,6 +60,8 @@ pub struct ServerSettings {
     pub workers: usize,
     pub body_limit_bytes: usize,
     pub max_wait_s: u64,
+    pub rate_limit_per_s: u32,
+    pub rate_limit_burst: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,6 +97,16 @@ pub struct AuthSettings {
     pub dev_hs256_secret: SecretString,
     pub hs256_secret: SecretString,
     pub leeway_s: u64,
+    /// Public keys of RS256/EdDSA issuers, looked up by the token's `kid`.
+    #[serde(default)]
+    pub keys: Vec<PublicKeySettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PublicKeySettings {
+    pub kid: String,
+    pub algorithm: String,
+    pub public_key_file: PathBuf,
 }
 
 impl AuthSettings {

@@ -3,7 +3,7 @@
 
 use crate::adapters::{self, AgencyEndpoint, http_client};
 use crate::api::{self, IntakeSettings};
-use crate::auth::Authenticator;
+use crate::auth::{Authenticator, CallerRateLimiter};
 use crate::broker::{AgencyPolicy, Broker};
 use crate::cache::{AgencyCache, MemoryCache, Pseudonymizer, RedisCache};
 use crate::domain::Agency;
@@ -83,6 +83,10 @@ impl Application {
                 as i64,
             callback_policy,
         });
+        let rate_limiter = web::Data::new(CallerRateLimiter::new(
+            settings.server.rate_limit_per_s,
+            settings.server.rate_limit_burst,
+        ));
         let store_data = web::Data::new(store.clone());
         let completions = web::Data::from(completions);
         let policies = web::Data::from(policies);
@@ -91,7 +95,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(api::problem_details))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<api::RequestSpan>::new())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(web::QueryConfig::default())
                 .app_data(authenticator.clone())
@@ -102,6 +106,7 @@ impl Application {
                 .app_data(cache.clone())
                 .app_data(intake.clone())
                 .app_data(pseudonymizer.clone())
+                .app_data(rate_limiter.clone())
                 .configure(api::configure)
         })
         .listen(listener)?

@@ -133,9 +133,6 @@ impl<'a> Call<'a> {
             self.outbound.admit(self.deadline).await?;
             let attempt = self.send_once(request()).await;
             failed += 1;
-            if let Attempt::Answered(_, Some(pause)) = &attempt {
-                self.outbound.pause(*pause);
-            }
             let (retry_after, last) = match attempt {
                 Attempt::Answered(answer, retry_after)
                     if safety == Safety::Read && retryable(answer.status) =>

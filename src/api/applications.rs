@@ -1,8 +1,10 @@
 //! `/api/v1/applications`: submit, read and list verifications.
 
+use super::audited::{self, record_refusal};
 use super::canonical::canonical_hash;
 use super::problem::ApiError;
 use super::views::{ApplicationView, SummaryView};
+use crate::audit::actions;
 use crate::auth::{Caller, Role};
 use crate::cache::Pseudonymizer;
 use crate::domain::{Application, parse::parse_application, today_in_shanghai};
@@ -159,7 +161,17 @@ pub async fn read(
     let region = crate::domain::RegionCode::parse(&record.region).map_err(|e| anyhow::anyhow!(e))?;
     // Out of scope answers exactly like "does not exist": existence must not leak.
     if !caller.may_read(&region, &record.caller_sub) {
+        record_refusal(
+            &store,
+            audited::event(&caller, actions::AUTHORIZATION_FAILURE, Some(id.to_string()), "out_of_scope"),
+        );
         return Err(ApiError::NotFound);
+    }
+    if record.report_json.is_some() {
+        // No audit row, no report: a view that cannot be recorded is not served.
+        store
+            .append_audit(&[audited::event(&caller, actions::REPORT_VIEW, Some(id.to_string()), "viewed")])
+            .await?;
     }
     let application: Option<Application> = serde_json::from_str(&record.body_json).ok();
     Ok(HttpResponse::Ok().json(ApplicationView::build(&record, application.as_ref(), &policies)))

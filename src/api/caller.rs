@@ -1,9 +1,9 @@
 //! Extracting the authenticated [`Caller`] from a request.
 
 use super::problem::ApiError;
-use crate::auth::{Authenticator, Caller};
+use crate::auth::{Authenticator, Caller, CallerRateLimiter};
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use std::future::{Ready, ready};
 
 impl FromRequest for Caller {
@@ -15,7 +15,17 @@ impl FromRequest for Caller {
             return ready(Err(ApiError::Unexpected(anyhow::anyhow!("no authenticator configured"))));
         };
         let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-        ready(authenticator.verify_header(header).map_err(|error| {
+        let verified = authenticator.verify_header(header);
+        if let Ok(caller) = &verified {
+            tracing::Span::current().record("caller", caller.sub.as_str());
+            // For the audit of refused requests (see `request_id::problem_details`).
+            request.extensions_mut().insert(caller.clone());
+            let limiter = request.app_data::<web::Data<CallerRateLimiter>>();
+            if let Some(Err(wait)) = limiter.map(|l| l.check(&caller.sub)) {
+                return ready(Err(ApiError::TooManyRequests(wait.as_secs().max(1))));
+            }
+        }
+        ready(verified.map_err(|error| {
             tracing::info!(reason = %error, "refused a token");
             ApiError::Unauthorized(error.to_string())
         }))

@@ -27,6 +27,8 @@ pub enum ApiError {
     /// A request that must be retried later (e.g. its idempotency key is still held).
     #[error("retry later: {0}")]
     RetryLater(String),
+    #[error("too many requests")]
+    TooManyRequests(u64),
     #[error("gone: {0}")]
     Gone(String),
     #[error("payload too large")]
@@ -88,6 +90,7 @@ impl ResponseError for ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) | Self::RetryLater(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -116,6 +119,12 @@ impl ResponseError for ApiError {
                 Problem::new(status, "conflict", "Conflict", detail.clone())
             }
             Self::Gone(detail) => Problem::new(status, "gone", "Gone", detail.clone()),
+            Self::TooManyRequests(seconds) => Problem::new(
+                status,
+                "too-many-requests",
+                "Too Many Requests",
+                format!("the caller's request rate limit is reached; retry in {seconds} s"),
+            ),
             Self::PayloadTooLarge(limit) => Problem::new(
                 status,
                 "payload-too-large",
@@ -133,6 +142,11 @@ impl ResponseError for ApiError {
             }
         };
         let mut response = problem.response();
+        if let Self::TooManyRequests(seconds) = self
+            && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
         if matches!(self, Self::RetryLater(_)) {
             response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         }

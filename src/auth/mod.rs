@@ -6,7 +6,9 @@
 //! `aud`/`iss`), with at most 30 s of leeway.
 
 mod caller;
+mod rate_limit;
 mod tokens;
 
 pub use caller::{Caller, Role};
+pub use rate_limit::CallerRateLimiter;
 pub use tokens::{AuthError, Authenticator, MintRequest, mint_token};

@@ -3,8 +3,9 @@
 use super::{Caller, Role};
 use crate::domain::RegionPrefix;
 use crate::settings::AuthSettings;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -39,9 +40,19 @@ struct IncomingClaims {
 }
 
 /// Verifies bearer tokens against the configured algorithms, issuer and audience.
+///
+/// The algorithm of each token must be one of `auth.algorithms`; HMAC tokens are checked
+/// with the shared secret, RSA/EdDSA/ECDSA tokens with the public key whose `kid` is on the
+/// configured allow-list (the kid is only ever a map key, never a path). A token whose
+/// header names an HMAC algorithm is never checked against a public key, so an RS→HS
+/// swap fails.
 pub struct Authenticator {
-    key: DecodingKey,
-    validation: Validation,
+    algorithms: Vec<Algorithm>,
+    secret: Option<DecodingKey>,
+    public_keys: HashMap<String, (Algorithm, DecodingKey)>,
+    issuer: String,
+    audience: String,
+    leeway: u64,
 }
 
 impl Authenticator {
@@ -54,19 +65,47 @@ impl Authenticator {
                     .map_err(|_| anyhow::anyhow!("auth.algorithms: unknown algorithm {name}"))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        if algorithms.is_empty() || algorithms.iter().any(|a| *a != Algorithm::HS256) {
-            anyhow::bail!("auth.algorithms: only HS256 is supported by this build");
+        if algorithms.is_empty() {
+            anyhow::bail!("auth.algorithms: name at least one algorithm");
         }
-        let secret = settings
-            .verification_secret()
-            .ok_or_else(|| anyhow::anyhow!("auth: set auth.hs256_secret (HUB__AUTH__HS256_SECRET)"))?;
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.algorithms = algorithms;
-        validation.set_issuer(&[&settings.issuer]);
-        validation.set_audience(&[&settings.audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = settings.leeway_s.min(30);
-        Ok(Self { key: DecodingKey::from_secret(secret.as_bytes()), validation })
+        let wants_secret = algorithms.iter().any(|a| is_hmac(*a));
+        let secret = match (wants_secret, settings.verification_secret()) {
+            (false, _) => None,
+            (true, Some(secret)) => Some(DecodingKey::from_secret(secret.as_bytes())),
+            (true, None) => anyhow::bail!(
+                "auth: an HMAC algorithm is accepted but no secret is set (HUB__AUTH__HS256_SECRET)"
+            ),
+        };
+        let mut public_keys = HashMap::new();
+        for key in &settings.keys {
+            let algorithm = Algorithm::from_str(&key.algorithm)
+                .map_err(|_| anyhow::anyhow!("auth.keys {}: unknown algorithm {}", key.kid, key.algorithm))?;
+            if !algorithms.contains(&algorithm) || is_hmac(algorithm) {
+                anyhow::bail!(
+                    "auth.keys {}: {} is not an accepted public-key algorithm",
+                    key.kid,
+                    key.algorithm
+                );
+            }
+            let pem = std::fs::read(&key.public_key_file).map_err(|e| {
+                anyhow::anyhow!("auth.keys {}: cannot read {}: {e}", key.kid, key.public_key_file.display())
+            })?;
+            let decoding = match algorithm {
+                Algorithm::EdDSA => DecodingKey::from_ed_pem(&pem),
+                Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(&pem),
+                _ => DecodingKey::from_rsa_pem(&pem),
+            }
+            .map_err(|e| anyhow::anyhow!("auth.keys {}: not a valid public key: {e}", key.kid))?;
+            public_keys.insert(key.kid.clone(), (algorithm, decoding));
+        }
+        Ok(Self {
+            algorithms,
+            secret,
+            public_keys,
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+            leeway: settings.leeway_s.min(30),
+        })
     }
 
     /// Verifies the value of an `Authorization` header.
@@ -77,7 +116,25 @@ impl Authenticator {
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
-        let data = decode::<IncomingClaims>(token, &self.key, &self.validation)
+        let header = decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
+        if !self.algorithms.contains(&header.alg) {
+            return Err(AuthError::Invalid(format!("algorithm {:?} is not accepted", header.alg)));
+        }
+        let key = if is_hmac(header.alg) {
+            self.secret.as_ref().ok_or_else(|| AuthError::Invalid("no HMAC key".into()))?
+        } else {
+            let kid = header.kid.as_deref().ok_or_else(|| AuthError::Invalid("a kid is required".into()))?;
+            match self.public_keys.get(kid) {
+                Some((algorithm, key)) if *algorithm == header.alg => key,
+                _ => return Err(AuthError::Invalid("unknown kid for this algorithm".into())),
+            }
+        };
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = self.leeway;
+        let data = decode::<IncomingClaims>(token, key, &validation)
             .map_err(|e| AuthError::Invalid(e.to_string()))?;
         let claims = data.claims;
         let role = Role::parse(&claims.role).ok_or_else(|| AuthError::Invalid("unknown role".into()))?;
@@ -91,6 +148,10 @@ impl Authenticator {
         }
         Ok(Caller { sub: claims.sub, role, regions })
     }
+}
+
+fn is_hmac(algorithm: Algorithm) -> bool {
+    matches!(algorithm, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
 }
 
 /// What `hub token` puts in a development token.

@@ -65,7 +65,7 @@ impl Broker {
         }
     }
 
-    /// Sets the deadline of one application's whole fan-out.
+    /// Records and authorizes every planned query in `ledger` (audit, consent).
     pub fn with_ledger(mut self, ledger: Arc<dyn QueryLedger>) -> Self {
         self.ledger = Some(ledger);
         self
@@ -140,6 +140,7 @@ impl Broker {
             .collect()
     }
 
+    /// Sets the deadline of one application's whole fan-out.
     pub fn with_application_deadline(mut self, deadline: Duration) -> Self {
         self.application_deadline = deadline;
         self

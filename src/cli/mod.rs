@@ -31,6 +31,15 @@ pub enum Command {
     Token(token_cmd::TokenArgs),
     /// Apply the database migrations to `store.url` and exit.
     Migrate,
+    /// Audit log tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain and name the first broken row (exit status 1 if broken).
+    Verify,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -43,6 +52,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Mocks(args) => mocks_cmd::run(args, &settings).await,
         Command::Token(args) => token_cmd::run(args, &settings),
+        Command::Audit(AuditCommand::Verify) => {
+            let store = Store::connect(&settings.store).await?;
+            let report = crate::audit::verify(&store.audit_rows().await?, store.audit_head().await?);
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if report.valid { Ok(()) } else { anyhow::bail!("the audit chain is broken") }
+        }
         Command::Migrate => {
             Store::connect(&settings.store).await?;
             println!("migrations applied");

@@ -1,15 +1,19 @@
 //! What every single request to an agency passes, handed to the adapters' request
-//! plumbing ([`crate::adapters::http_client`]): the agency's rate limit, any pause the
-//! agency asked for with `Retry-After`, and the retry policy. It works per request
-//! (a bank query is a submit and several polls), where [`super::ResilientAdapter`]
-//! works per query.
+//! plumbing ([`crate::adapters::http_client`]): the agency's rate limit and the retry
+//! policy. It works per request (a bank query is a submit and several polls), where
+//! [`super::ResilientAdapter`] works per query.
+//!
+//! An agency's `Retry-After` delays the retry of the request it answered; it does not
+//! hold back the instance's other requests. The rate limit already keeps them within
+//! the quota, so a 429 there is a boundary effect, and pausing everything would turn one
+//! refused request into a second's worth of failed checks. An agency that keeps
+//! refusing is a failing agency, and its circuit breaker backs off from it as a whole.
 
 use super::health::AgencyHealth;
 use super::rate_limit::RateLimiter;
 use super::retry::RetryPolicy;
 use crate::adapters::{AdapterError, Rejection};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
 use tokio::time::Instant;
 
 /// The per-request side of one agency's resilience. The default sends at once, never
@@ -19,8 +23,6 @@ pub struct Outbound {
     pub retry: RetryPolicy,
     limiter: Option<Arc<dyn RateLimiter>>,
     health: Option<Arc<AgencyHealth>>,
-    /// Until when the agency asked this instance not to call (from `Retry-After`).
-    paused_until: Arc<Mutex<Option<Instant>>>,
 }
 
 impl std::fmt::Debug for Outbound {
@@ -34,19 +36,12 @@ impl std::fmt::Debug for Outbound {
 
 impl Outbound {
     pub fn new(retry: RetryPolicy, limiter: Option<Arc<dyn RateLimiter>>, health: Arc<AgencyHealth>) -> Self {
-        Self { retry, limiter, health: Some(health), paused_until: Arc::default() }
+        Self { retry, limiter, health: Some(health) }
     }
 
-    /// Waits until the request may be sent: after any pause the agency asked for and in
-    /// its slot of the rate limit. Refuses (`rate_limited`) rather than wait past `deadline`.
+    /// Waits for the request's slot in the agency's rate limit. Refuses (`rate_limited`)
+    /// rather than wait past `deadline`.
     pub async fn admit(&self, deadline: Instant) -> Result<(), AdapterError> {
-        let paused_until = *self.paused_until.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(until) = paused_until.filter(|until| *until > Instant::now()) {
-            if until >= deadline {
-                return Err(self.rejected());
-            }
-            tokio::time::sleep_until(until).await;
-        }
         let Some(limiter) = &self.limiter else { return Ok(()) };
         let remaining = deadline.saturating_duration_since(Instant::now());
         match limiter.reserve(remaining).await {
@@ -57,14 +52,6 @@ impl Outbound {
             }
             Err(_) => Err(self.rejected()),
         }
-    }
-
-    /// The agency asked for a pause (`Retry-After`): no request from this instance
-    /// leaves before it ends.
-    pub fn pause(&self, pause: Duration) {
-        let until = Instant::now() + pause;
-        let mut paused_until = self.paused_until.lock().unwrap_or_else(PoisonError::into_inner);
-        *paused_until = Some(paused_until.map_or(until, |current| current.max(until)));
     }
 
     pub fn note_retry(&self) {
@@ -86,6 +73,7 @@ mod tests {
     use super::*;
     use crate::domain::Agency;
     use crate::resilience::rate_limit::{Gcra, LocalGcra};
+    use std::time::Duration;
 
     fn outbound(rate_per_s: f64) -> Outbound {
         let limiter: Arc<dyn RateLimiter> = Arc::new(LocalGcra::new(Gcra::new(rate_per_s, 1).unwrap()));
@@ -102,17 +90,6 @@ mod tests {
         assert_eq!(started.elapsed(), Duration::from_millis(100));
         assert_eq!(outbound.admit(deadline).await, Err(AdapterError::Rejected(Rejection::RateLimited)));
         assert_eq!(started.elapsed(), Duration::from_millis(100), "refused at once, not at the deadline");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_pause_asked_for_by_the_agency_holds_every_request() {
-        let outbound = outbound(1000.0);
-        outbound.pause(Duration::from_secs(1));
-        let started = Instant::now();
-        let short = started + Duration::from_millis(500);
-        assert_eq!(outbound.admit(short).await, Err(AdapterError::Rejected(Rejection::RateLimited)));
-        assert!(outbound.admit(started + Duration::from_secs(2)).await.is_ok());
-        assert_eq!(started.elapsed(), Duration::from_secs(1));
         assert_eq!(outbound.health.as_ref().unwrap().snapshot().rejections, 1);
     }
 }

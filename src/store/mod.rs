@@ -15,6 +15,7 @@ mod consents;
 mod evidence;
 mod idempotency;
 mod jobs;
+mod reviews;
 mod webhooks;
 
 pub use applications::{ApplicationRecord, ApplicationStatus, Cursor, ListFilter, NewApplication};
@@ -23,6 +24,7 @@ pub use consents::{ConsentRecord, QueryPermit};
 pub use evidence::StoredEvidence;
 pub use idempotency::{IdempotencyKey, InsertOutcome};
 pub use jobs::{ClaimedJob, FinishedJob};
+pub use reviews::{Review, ReviewRefusal};
 pub use webhooks::{DueWebhook, WebhookAttempt};
 
 use sqlx::AnyPool;

@@ -287,7 +287,8 @@ async fn two_hubs_sharing_a_redis_share_the_quota() {
     let (a, b) = tokio::join!(run_batch(&first, 2000, 100), run_batch(&second, 3000, 100));
     let (peak, refused) = (state.peak_per_second("tax"), state.rate_limited("tax"));
     println!("2 × 100 applications in {:?}: peak {peak}/s, {refused} × 429", started.elapsed());
-    assert_eq!(state.total_calls("tax"), 200 + refused, "both hubs used the one agency");
+    assert!(state.total_calls("tax") >= 200, "both hubs asked the one agency");
+    assert_eq!(second.mocks.state().total_calls("tax"), 0);
     assert!(peak <= 25, "together they sent {peak} requests within one second (quota 20 + burst 5)");
     assert!(refused <= 3, "the agency refused {refused} requests");
     assert!(a + b >= 197, "{} of 200 got the tax answer", a + b);

@@ -65,25 +65,28 @@ impl RedisGcra {
         })
     }
 
-    async fn reserve_shared(&self, max_wait: Duration) -> Result<Result<Duration, OverBudget>, ()> {
+    /// `None` when Redis could not be asked: then this instance's own budget applies.
+    async fn reserve_shared(&self, max_wait: Duration) -> Option<Result<Duration, OverBudget>> {
         if self.skip_until.lock().unwrap_or_else(PoisonError::into_inner).is_some_and(|t| Instant::now() < t)
         {
-            return Err(());
+            return None;
         }
-        let mut connection = self.connection().await.ok_or(())?;
+        let mut connection = self.connection().await?;
         let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         let mut invocation = self.script.key(&self.key);
         invocation.arg(micros(self.gcra.interval)).arg(micros(self.gcra.tolerance)).arg(micros(max_wait));
         let answer = tokio::time::timeout(self.call_timeout, invocation.invoke_async::<i64>(&mut connection));
         match answer.await {
-            Ok(Ok(wait)) => Ok(u64::try_from(wait).map(Duration::from_micros).map_err(|_| OverBudget)),
+            Ok(Ok(wait)) => Some(u64::try_from(wait).map(Duration::from_micros).map_err(|_| OverBudget)),
             Ok(Err(error)) => {
                 tracing::warn!(error = %error, "shared rate limit unavailable; using this instance's");
-                Err(self.failed())
+                self.failed();
+                None
             }
             Err(_) => {
                 tracing::warn!("shared rate limit timed out; using this instance's");
-                Err(self.failed())
+                self.failed();
+                None
             }
         }
     }
@@ -128,8 +131,8 @@ impl RateLimiter for RedisGcra {
     fn reserve(&self, max_wait: Duration) -> BoxFuture<'_, Result<Duration, OverBudget>> {
         Box::pin(async move {
             match self.reserve_shared(max_wait).await {
-                Ok(reserved) => reserved,
-                Err(()) => self.fallback.reserve_now(max_wait),
+                Some(reserved) => reserved,
+                None => self.fallback.reserve_now(max_wait),
             }
         })
     }
