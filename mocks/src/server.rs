@@ -36,9 +36,6 @@ impl MockServer {
             .disable_signals()
             // Requests held by a `timeout` fault never finish: do not wait for them.
             .shutdown_timeout(0)
-            // A client that gave up on a held request closes its connection: drop the
-            // request with it rather than keep a half-closed socket forever.
-            .h1_allow_half_closed(false)
             .listen(listener)?
             .run();
         let handle = server.handle();

@@ -3,7 +3,8 @@
 //!
 //! One "gather" = the broker's cache work for a two-member household: eight concurrent
 //! `SingleFlight::get_or_fetch` calls that all hit (Redis GET, AES-GCM open, JSON, subject
-//! check). `scripts/bench_cache.sh` runs it next to the end-to-end figures so the cache's
+//! check). Each concurrent worker asks about its own household, so no request is saved
+//! by in-process coalescing: every answer is a Redis round trip. `scripts/bench_cache.sh` runs it next to the end-to-end figures so the cache's
 //! share of an application's cost is visible.
 //!
 //! Run: `cargo run --release --bin cache-bench -- REDIS_URL [SECONDS] [CONCURRENCY]`
@@ -21,7 +22,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::macros::date;
 
-const PEOPLE: [&str; 2] = ["500103195303120110", "500103195507300121"];
 const HOUR: Duration = Duration::from_secs(3600);
 
 #[tokio::main]
@@ -37,11 +37,14 @@ async fn main() -> anyhow::Result<()> {
     let pseudonymizer = Pseudonymizer::new(settings.hmac_secret.expose_secret())?;
     let cache = Arc::new(RedisCache::connect(&settings).await?);
     let flights = Arc::new(SingleFlight::<SourceStatus>::new(cache.clone()));
-    let keys = Arc::new(fill(&flights, &pseudonymizer).await?);
 
     let until = Instant::now() + Duration::from_secs(seconds);
-    let workers = (0..concurrency).map(|_| {
-        let (flights, keys) = (flights.clone(), keys.clone());
+    let mut households = Vec::new();
+    for household in 0..concurrency {
+        households.push(fill(&flights, &pseudonymizer, household).await?);
+    }
+    let workers = households.into_iter().map(|keys| {
+        let flights = flights.clone();
         tokio::spawn(async move {
             let mut samples = Vec::new();
             while Instant::now() < until {
@@ -76,15 +79,18 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Stores one realistic answer per member × agency and returns their keys.
+/// Stores one realistic answer per member × agency of household `n` and returns their keys.
 async fn fill(
     flights: &SingleFlight<SourceStatus>,
     pseudonymizer: &Pseudonymizer,
+    n: usize,
 ) -> anyhow::Result<Vec<CacheKey>> {
     let window = YearMonth::income_window(date!(2026 - 11 - 24));
     let mut keys = Vec::new();
-    for person in PEOPLE {
-        let subject = pseudonymizer.pseudonym(&IdNumber::parse_structure(person)?);
+    for member in 0..2 {
+        // Synthetic ID numbers: only their pseudonyms reach the cache.
+        let person = format!("5001031953{:07}X", n * 2 + member);
+        let subject = pseudonymizer.pseudonym(&IdNumber::parse_structure(&person)?);
         for agency in Agency::ALL {
             let fingerprint =
                 if agency == Agency::Tax { format!("{}..{}", window.0, window.1) } else { "current".into() };

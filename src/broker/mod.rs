@@ -78,7 +78,7 @@ impl Broker {
         application: &'a Application,
         context: &QueryContext,
         now: OffsetDateTime,
-    ) -> Vec<Vec<Result<&'a Consent, SourceResult>>> {
+    ) -> Vec<Vec<Result<&'a Consent, Box<SourceResult>>>> {
         let consents: Vec<Vec<Option<&Consent>>> = application
             .household
             .members
@@ -123,16 +123,16 @@ impl Broker {
                     .map(|consent| {
                         let permitted = permits.next().unwrap_or(false);
                         match consent {
-                            None => Err(SourceResult::failed(SourceStatus::NoConsent, None)),
+                            None => Err(Box::new(SourceResult::failed(SourceStatus::NoConsent, None))),
                             Some(consent) if permitted => Ok(consent),
-                            Some(consent) if audit_failed => {
-                                Err(SourceResult::failed(SourceStatus::Unavailable, Some(consent.id.clone()))
-                                    .with_cause(Some("audit_unavailable")))
-                            }
-                            Some(consent) => {
-                                Err(SourceResult::failed(SourceStatus::NoConsent, Some(consent.id.clone()))
-                                    .with_cause(Some("consent_revoked")))
-                            }
+                            Some(consent) if audit_failed => Err(Box::new(
+                                SourceResult::failed(SourceStatus::Unavailable, Some(consent.id.clone()))
+                                    .with_cause(Some("audit_unavailable")),
+                            )),
+                            Some(consent) => Err(Box::new(
+                                SourceResult::failed(SourceStatus::NoConsent, Some(consent.id.clone()))
+                                    .with_cause(Some("consent_revoked")),
+                            )),
                         }
                     })
                     .collect()
@@ -163,7 +163,7 @@ impl Broker {
                     let span = tracing::info_span!("agency_query", agency = agency.as_str(), member = index);
                     async move {
                         let result = match decision {
-                            Err(refused) => refused,
+                            Err(refused) => *refused,
                             Ok(consent)
                                 if !self
                                     .still_permitted(context, agency, &member.id_number, consent)

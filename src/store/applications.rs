@@ -100,11 +100,11 @@ impl Store {
     ) -> anyhow::Result<InsertOutcome> {
         let now = now_ms();
         let mut tx = self.pool.begin().await.context("Failed to begin a transaction")?;
-        if let Some(key) = idempotency {
-            if let Some(outcome) = claim_key(&mut tx, new, key, now).await? {
-                tx.rollback().await.context("Failed to roll back")?;
-                return Ok(outcome);
-            }
+        if let Some(key) = idempotency
+            && let Some(outcome) = claim_key(&mut tx, new, key, now).await?
+        {
+            tx.rollback().await.context("Failed to roll back")?;
+            return Ok(outcome);
         }
         sqlx::query(
             "INSERT INTO applications (id, status, program, region, caller_sub, applicant_masked, body, \

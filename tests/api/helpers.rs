@@ -21,6 +21,9 @@ pub struct TestApp {
     pub _database: Option<TestDatabase>,
 }
 
+/// A last change to the settings of a test app.
+pub type Configure = Box<dyn FnOnce(&mut Settings) + Send>;
+
 pub struct Options {
     pub backend: Backend,
     pub fixtures: Fixtures,
@@ -35,7 +38,7 @@ pub struct Options {
     /// Every agency's `cache_ttl_s`; `None` keeps the configured default.
     pub cache_ttl_s: Option<u64>,
     /// Last changes to the settings, after the mocks' address is filled in.
-    pub configure: Option<Box<dyn FnOnce(&mut Settings) + Send>>,
+    pub configure: Option<Configure>,
 }
 
 impl Default for Options {
