@@ -89,7 +89,9 @@ async fn fill(
     let mut keys = Vec::new();
     for member in 0..2 {
         // Synthetic ID numbers: only their pseudonyms reach the cache.
-        let person = format!("5001031953{:07}X", n * 2 + member);
+        let body = format!("50010319530312{:03}", n * 2 + member);
+        let person =
+            mocks::id_number::with_check_char(&body).ok_or_else(|| anyhow::anyhow!("bad ID body"))?;
         let subject = pseudonymizer.pseudonym(&IdNumber::parse_structure(&person)?);
         for agency in Agency::ALL {
             let fingerprint =
