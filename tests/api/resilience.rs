@@ -191,7 +191,7 @@ async fn a_slow_bank_holds_only_its_bulkhead() {
         ..options(|settings| {
             let bank = &mut settings.agencies.bank;
             bank.timeout_ms = 8000;
-            bank.resilience.max_concurrent = 64;
+            bank.resilience.max_concurrent = 4;
             bank.resilience.bulkhead_max_wait_ms = 200;
         })
     })
@@ -218,9 +218,9 @@ async fn a_slow_bank_holds_only_its_bulkhead() {
     let asked = (300..312).filter(|n| app.mocks.state().calls("bank", &person(*n)) > 0).count();
     let bank = readyz_agency(&app, "bank").await;
     println!("without the bank: {baseline:?} before, {slowest:?} while the bank is slow; bank {bank}");
-    let _ = (asked <= 4, "the bank had at most 4 inquiries at once, not {asked}");
-    
-    
+    assert!(asked <= 4, "the bank had at most 4 inquiries at once, not {asked}");
+    assert!(bank["in_flight"].as_u64().unwrap() <= 4, "{bank}");
+    assert!(slowest < baseline + Duration::from_millis(1500), "{slowest:?} vs {baseline:?}");
 }
 
 /// Submits `count` applications for persons `first..` and waits until all are done;
@@ -283,6 +283,7 @@ async fn two_hubs_sharing_a_redis_share_the_quota() {
     let mocks_url = first.mocks.base_url();
     let second = spawn_app_with(Options {
         workers: 8,
+        redis_url: Some(redis.url()),
         ..options(move |settings| {
             tax_quota(settings);
             for agency in hub::domain::Agency::ALL {
