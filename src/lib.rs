@@ -16,6 +16,7 @@
 //! - [`jobs`]: workers that claim queued applications and produce reports.
 //! - [`auth`]: JWT verification, roles and region scope.
 //! - [`api`]: REST handlers and problem details.
+//! - [`ui`]: the officers' server-rendered pages (sign-in, list, report, review, audit, print).
 //! - [`webhooks`]: signed callbacks of finished applications, with retries.
 //! - [`metrics`]: the Prometheus recorder and `GET /metrics`.
 //! - [`settings`], [`startup`], [`telemetry`], [`cli`]: configuration and wiring.
@@ -36,4 +37,5 @@ pub mod settings;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod ui;
 pub mod webhooks;

@@ -4,9 +4,15 @@
 //! installed once, whatever the number of applications a test process builds; every
 //! application's `/metrics` renders the same registry. Labels carry agency names and
 //! outcomes only, never anything about a person.
+//!
+//! [`http`] records requests, [`applications`] intake, verifications and the job queue;
+//! agencies and the cache record their own.
+
+pub mod applications;
+pub mod http;
 
 use actix_web::{HttpResponse, get};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -20,7 +26,12 @@ static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 pub fn install() -> Option<&'static PrometheusHandle> {
     HANDLE
         .get_or_init(|| {
-            let builder = PrometheusBuilder::new().set_quantiles(&QUANTILES).ok()?;
+            // HTTP latency as a histogram (buckets add up across instances); the rest as summaries.
+            let builder = PrometheusBuilder::new()
+                .set_quantiles(&QUANTILES)
+                .ok()?
+                .set_buckets_for_metric(Matcher::Full(http::DURATION.into()), &http::BUCKETS)
+                .ok()?;
             match builder.install_recorder() {
                 Ok(handle) => {
                     spawn_upkeep(handle.clone());

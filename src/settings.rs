@@ -31,6 +31,31 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub retention: RetentionSettings,
     pub webhooks: WebhookSettings,
+    /// Officers' web UI; absent from older configs, hence the defaults.
+    #[serde(default)]
+    pub ui: UiSettings,
+    #[serde(default)]
+    pub log: LogSettings,
+}
+
+/// The officers' pages (`/ui/...`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct UiSettings {
+    /// Key of the CSRF tokens (HMAC of the session). Empty: a random key per process,
+    /// which breaks forms across several instances behind one load balancer.
+    pub csrf_secret: SecretString,
+    /// Mark the session cookie `Secure` on every response, not only on requests that came
+    /// over TLS (directly or with `X-Forwarded-Proto: https`).
+    pub secure_cookies: bool,
+    /// Rows per page of the applications list.
+    pub page_size: u32,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        Self { csrf_secret: SecretString::from(String::new()), secure_cookies: false, page_size: 20 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -62,6 +87,30 @@ pub struct ServerSettings {
     pub max_wait_s: u64,
     pub rate_limit_per_s: u32,
     pub rate_limit_burst: u32,
+    /// On SIGTERM/SIGINT: how long in-flight requests and verifications may take to finish
+    /// before the jobs still running are released for another instance.
+    #[serde(default = "default_shutdown_grace_s")]
+    pub shutdown_grace_s: u64,
+}
+
+fn default_shutdown_grace_s() -> u64 {
+    20
+}
+
+/// Logging (`HUB_LOG_FORMAT` and `RUST_LOG` override these).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LogSettings {
+    /// `text` (human-readable) or `json` (one object per line, with span fields).
+    pub format: String,
+    /// A `tracing` filter such as `info,sqlx=warn`.
+    pub filter: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { format: "text".into(), filter: "info,sqlx=warn".into() }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -134,6 +183,8 @@ pub struct PolicySettings {
 pub struct AgenciesSettings {
     pub embedded_mocks: bool,
     pub mock_fixtures: Vec<PathBuf>,
+    /// `"0"`, `"50"` or `"20-80"`; a bare number (`HUB__AGENCIES__MOCK_LATENCY_MS=50`) is read too.
+    #[serde(deserialize_with = "string_or_number")]
     pub mock_latency_ms: String,
     /// Bounds the whole fan-out of one application; sources still running then are `timeout`.
     #[serde(default = "default_application_deadline_ms")]
@@ -185,6 +236,20 @@ pub struct AgencySettings {
     pub resilience: ResilienceSettings,
 }
 
+/// Environment values that look like numbers arrive as numbers; some keys are text.
+fn string_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Text(String),
+        Number(u64),
+    }
+    Ok(match Text::deserialize(deserializer)? {
+        Text::Text(text) => text,
+        Text::Number(number) => number.to_string(),
+    })
+}
+
 fn default_application_deadline_ms() -> u64 {
     10_000
 }
@@ -192,13 +257,18 @@ fn default_application_deadline_ms() -> u64 {
 impl Settings {
     /// Loads the layered configuration from `config_dir` (usually `config`).
     pub fn load(config_dir: &Path) -> Result<Self, Box<figment::Error>> {
+        Self::layers(config_dir).extract().map_err(Box::new)
+    }
+
+    /// The merged layers before they are read into [`Settings`] (`hub config check` prints them).
+    pub fn layers(config_dir: &Path) -> Figment {
         let env = std::env::var("HUB_ENV").unwrap_or_default();
         let mut figment =
             Figment::from(Toml::string(EMBEDDED_DEFAULTS)).merge(Toml::file(config_dir.join("default.toml")));
         if !env.is_empty() {
             figment = figment.merge(Toml::file(config_dir.join(format!("{env}.toml"))));
         }
-        figment.merge(Env::prefixed("HUB__").split("__")).extract().map_err(Box::new)
+        figment.merge(Env::prefixed("HUB__").split("__"))
     }
 
     /// The embedded defaults alone, for tests and tools that must not read the disk.

@@ -1,5 +1,8 @@
 //! `Application::build`: the only place where the hub is wired together from
-//! [`Settings`]. Tests build the same application on port 0.
+//! [`Settings`]. Tests build the same application on port 0. How it stops is in
+//! [`drain`].
+
+mod drain;
 
 use crate::adapters::{self, AgencyEndpoint, http_client};
 use crate::api::{self, IntakeSettings};
@@ -7,7 +10,7 @@ use crate::auth::{Authenticator, CallerRateLimiter};
 use crate::broker::{AgencyPolicy, Broker};
 use crate::cache::{AgencyCache, MemoryCache, Pseudonymizer, RedisCache};
 use crate::domain::Agency;
-use crate::jobs::{Completions, Verifier, WorkerConfig, spawn_maintenance, spawn_workers};
+use crate::jobs::{Completions, Shutdown, Verifier, WorkerConfig, spawn_maintenance, spawn_workers};
 use crate::policy::PolicyBook;
 use crate::resilience::{Resilience, SharedBudget};
 use crate::settings::Settings;
@@ -29,8 +32,13 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Store,
-    /// Kept so the workers' handles live as long as the application.
-    _workers: Vec<JoinHandle<()>>,
+    /// Verification workers: at shutdown they finish or release their jobs.
+    workers: Vec<JoinHandle<()>>,
+    /// Webhook dispatcher, maintenance and the metrics sampler: they stop when draining.
+    background: Vec<JoinHandle<()>>,
+    shutdown: Shutdown,
+    /// `server.shutdown_grace_s`.
+    grace: Duration,
     /// The embedded mock agencies, when `agencies.embedded_mocks` is on.
     mocks: Option<mocks::MockServer>,
 }
@@ -60,18 +68,21 @@ impl Application {
             lease: Duration::from_secs(settings.jobs.lease_s.max(1)),
             max_attempts: settings.jobs.max_attempts.max(1),
         };
-        let mut workers =
-            spawn_workers(worker_config, &instance, store.clone(), verifier, completions.clone());
+        let shutdown = completions.shutdown().clone();
+        let workers = spawn_workers(worker_config, &instance, store.clone(), verifier, completions.clone());
         let callback_policy = CallbackPolicy::new(&settings.webhooks.allowed_hosts);
-        workers.push(spawn_dispatcher(webhook_dispatcher(
-            &settings,
-            &store,
-            &policies,
-            &callback_policy,
-            &instance,
-        )));
+        let dispatcher = webhook_dispatcher(&settings, &store, &policies, &callback_policy, &instance);
         let retention = Duration::from_secs(settings.retention.evidence_days.saturating_mul(86_400));
-        workers.push(spawn_maintenance(store.clone(), retention));
+        let background = vec![
+            spawn_dispatcher(dispatcher, shutdown.draining.clone()),
+            spawn_maintenance(store.clone(), retention, shutdown.draining.clone()),
+            crate::metrics::applications::spawn_sampler(
+                store.clone(),
+                METRICS_SAMPLE_EVERY,
+                shutdown.draining.clone(),
+            ),
+        ];
+        let grace = Duration::from_secs(settings.server.shutdown_grace_s);
 
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("Failed to bind {}", settings.server.bind))?;
@@ -92,12 +103,14 @@ impl Application {
         let policies = web::Data::from(policies);
         let resilience = web::Data::from(resilience);
         let cache: web::Data<dyn AgencyCache> = web::Data::from(cache);
+        let ui = web::Data::new(crate::ui::UiState::from_settings(&settings.ui));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(api::problem_details))
                 .wrap(TracingLogger::<api::RequestSpan>::new())
                 .app_data(web::PayloadConfig::new(body_limit))
-                .app_data(web::QueryConfig::default())
+                .app_data(api::json_config(body_limit))
+                .app_data(api::query_config())
                 .app_data(authenticator.clone())
                 .app_data(store_data.clone())
                 .app_data(completions.clone())
@@ -107,11 +120,16 @@ impl Application {
                 .app_data(intake.clone())
                 .app_data(pseudonymizer.clone())
                 .app_data(rate_limiter.clone())
+                .app_data(ui.clone())
                 .configure(api::configure)
+                .configure(crate::ui::configure)
         })
+        // Signals are handled by `run_until_stopped`, which drains the workers too.
+        .disable_signals()
+        .shutdown_timeout(grace.as_secs())
         .listen(listener)?
         .run();
-        Ok(Self { port, server, store, _workers: workers, mocks })
+        Ok(Self { port, server, store, workers, background, shutdown, grace, mocks })
     }
 
     pub fn port(&self) -> u16 {
@@ -127,18 +145,38 @@ impl Application {
         self.mocks.as_ref().map(|m| m.base_url())
     }
 
-    /// Serves until the process is told to stop (SIGINT/SIGTERM drain in-flight requests).
+    /// Serves until SIGTERM or SIGINT, then drains (see [`drain`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+        self.run_until(drain::termination_signal()).await
+    }
+
+    /// Serves until `stop` completes, then drains: no new connections or jobs, in-flight
+    /// requests and verifications get `server.shutdown_grace_s` to finish, jobs still
+    /// running are then released to other instances.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+        let result = drain::serve_then_drain(
+            self.server,
+            stop,
+            drain::Tasks {
+                workers: self.workers,
+                background: self.background,
+                shutdown: self.shutdown,
+                grace: self.grace,
+            },
+        )
+        .await;
         if let Some(mocks) = self.mocks {
             mocks.stop().await;
         }
+        self.store.close().await;
+        tracing::info!("stopped");
         result
     }
 }
 
-/// Per-agency breakers, bulkheads, rate limits (shared through Redis when configured)
-/// and retry policies.
+/// How often every instance samples the store for the queue and application gauges.
+const METRICS_SAMPLE_EVERY: Duration = Duration::from_secs(15);
+
 /// Redis when `cache.redis_url` is set (shared by every instance), else the in-process cache.
 async fn build_cache(settings: &Settings) -> anyhow::Result<Arc<dyn AgencyCache>> {
     if settings.cache.redis_url.is_empty() {
@@ -147,6 +185,8 @@ async fn build_cache(settings: &Settings) -> anyhow::Result<Arc<dyn AgencyCache>
     Ok(Arc::new(RedisCache::connect(&settings.cache).await?))
 }
 
+/// Per-agency breakers, bulkheads, rate limits (shared through Redis when configured)
+/// and retry policies.
 fn build_resilience(settings: &Settings) -> anyhow::Result<Resilience> {
     let redis_url = &settings.cache.redis_url;
     let shared = (!redis_url.is_empty()).then(|| SharedBudget {

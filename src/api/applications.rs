@@ -2,8 +2,9 @@
 
 use super::audited::{self, record_refusal};
 use super::canonical::canonical_hash;
+use super::openapi::problems as p;
 use super::problem::ApiError;
-use super::views::{ApplicationView, SummaryView};
+use super::views::{ApplicationPage, ApplicationView, SummaryView};
 use crate::audit::actions;
 use crate::auth::{Caller, Role};
 use crate::cache::Pseudonymizer;
@@ -38,6 +39,40 @@ pub struct SubmitParams {
     wait: Option<String>,
 }
 
+/// Submit an application for verification.
+///
+/// The application is committed before the answer: `202` with its `id`, status `queued`
+/// and a `Location` to poll. With `?wait=S` the request waits up to S seconds and answers
+/// `200` with the finished application when it completes in time. Emergency temporary
+/// assistance already carries `advance_relief` and `approval_level` in the `202`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications",
+    tag = "applications",
+    operation_id = "submitApplication",
+    params(
+        ("wait" = Option<u32>, Query, minimum = 0, maximum = 30,
+            description = "Wait up to this many seconds for the verdict (at most `server.max_wait_s`, 30)."),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$",
+            description = "Makes retries safe: the same key and body answer as the first submission did; the same key with another body is a 422; a key still being accepted is a 409."),
+    ),
+    request_body(content = super::openapi::body::ApplicationBody, content_type = "application/json",
+        description = "The application (DESIGN §4.1); at most `server.body_limit_bytes`."),
+    responses(
+        (status = 200, description = "Finished within `wait`: the completed (or failed) application.", body = ApplicationView),
+        (status = 202, description = "Accepted and durable; poll `Location`.", body = ApplicationView,
+            headers(("Location" = String, description = "`/api/v1/applications/{id}`"))),
+        (status = 400, response = p::BadRequest),
+        (status = 401, response = p::Unauthorized),
+        (status = 403, response = p::Forbidden),
+        (status = 409, response = p::Conflict),
+        (status = 413, response = p::PayloadTooLarge),
+        (status = 422, response = p::Validation),
+        (status = 429, response = p::TooManyRequests),
+        (status = 500, response = p::Internal),
+    ),
+    security(("bearer" = [])),
+)]
 #[post("/api/v1/applications")]
 #[tracing::instrument(skip_all, fields(caller = %caller.sub))]
 #[allow(clippy::too_many_arguments)] // one extractor per dependency, as actix wants them
@@ -96,6 +131,7 @@ pub async fn submit(
     let id = match store.insert_application(&new, idempotency.as_ref()).await? {
         InsertOutcome::Inserted => {
             completions.announce_queued();
+            crate::metrics::applications::accepted(application.program.as_str());
             tracing::info!(application = %new_id, program = %application.program, "application accepted");
             new_id
         }
@@ -145,6 +181,26 @@ fn idempotency_key(
     Ok(Some(IdempotencyKey { key: key.to_owned(), body_hash: canonical_hash(body), keep_ms }))
 }
 
+/// Read an application: its status and, once completed, its verdict and report.
+///
+/// Intake systems read their own applications, officers those of their regions. Anything
+/// else, and an unknown id, answers 404. Reading a report is written to the audit log.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{id}",
+    tag = "applications",
+    operation_id = "getApplication",
+    params(("id" = String, Path, format = Uuid, description = "The application's id (from the `202` or `Location`).")),
+    responses(
+        (status = 200, description = "The application.", body = ApplicationView),
+        (status = 401, response = p::Unauthorized),
+        (status = 403, response = p::Forbidden),
+        (status = 404, response = p::NotFound),
+        (status = 429, response = p::TooManyRequests),
+        (status = 500, response = p::Internal),
+    ),
+    security(("bearer" = [])),
+)]
 #[get("/api/v1/applications/{id}")]
 #[tracing::instrument(skip_all, fields(caller = %caller.sub))]
 pub async fn read(
@@ -177,23 +233,55 @@ pub async fn read(
     Ok(HttpResponse::Ok().json(ApplicationView::build(&record, application.as_ref(), &policies)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// A region code or prefix (e.g. `50` or `500103`), narrowed to the caller's own regions.
+    #[param(pattern = r"^[0-9]{1,6}$", example = "5001")]
     region: Option<String>,
+    #[param(value_type = Option<super::openapi::StatusName>)]
     status: Option<String>,
+    #[param(value_type = Option<crate::policy::Verdict>)]
     verdict: Option<String>,
     /// Submitted on or after this date (YYYY-MM-DD, Asia/Shanghai) or RFC 3339 time.
+    #[param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt].+)?$", example = "2026-11-01")]
     from: Option<String>,
     /// Submitted before the end of this date, or before this RFC 3339 time.
+    #[param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt].+)?$", example = "2026-11-30")]
     to: Option<String>,
-    page: Option<u32>,
-    page_size: Option<u32>,
+    /// Page number, 1 to 1000000 (`cursor` is the stable alternative for deep paging).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000000)]
+    page: Option<String>,
+    /// Rows per page, 1 to 200 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    page_size: Option<String>,
     /// `next_cursor` of the previous page: stable even while new applications arrive.
+    #[param(pattern = r"^[0-9]+_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     cursor: Option<String>,
 }
 
 const VERDICTS: [&str; 5] = ["eligible", "low_income", "graduating", "ineligible", "needs_review"];
 
+/// List applications, newest first.
+///
+/// Officers see their regions, intake systems their own submissions, admins everything;
+/// an officer asking for a region outside theirs gets an empty page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications",
+    tag = "applications",
+    operation_id = "listApplications",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page of applications.", body = ApplicationPage),
+        (status = 401, response = p::Unauthorized),
+        (status = 403, response = p::Forbidden),
+        (status = 422, response = p::Validation),
+        (status = 429, response = p::TooManyRequests),
+        (status = 500, response = p::Internal),
+    ),
+    security(("bearer" = [])),
+)]
 #[get("/api/v1/applications")]
 #[tracing::instrument(skip_all, fields(caller = %caller.sub))]
 pub async fn list(
@@ -203,8 +291,8 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let mut filter = ListFilter {
-        page: params.page.unwrap_or(1).max(1),
-        page_size: params.page_size.unwrap_or(50).clamp(1, 200),
+        page: whole_number(params.page.as_deref(), "page", 1..=1_000_000)?.unwrap_or(1),
+        page_size: whole_number(params.page_size.as_deref(), "page_size", 1..=200)?.unwrap_or(50),
         ..ListFilter::default()
     };
     filter.from_ms = params.from.as_deref().map(|t| parse_bound(t, "from", false)).transpose()?;
@@ -234,22 +322,42 @@ pub async fn list(
     }
     filter.region_prefixes = scoped_prefixes(&caller, requested.as_ref().map(|r| r.as_str()));
     if caller.role == Role::Officer && filter.region_prefixes.is_empty() {
-        return Ok(HttpResponse::Ok()
-            .json(serde_json::json!({"items": [], "page": filter.page, "page_size": filter.page_size, "next_cursor": null})));
+        let empty = ApplicationPage {
+            items: Vec::new(),
+            page: filter.page,
+            page_size: filter.page_size,
+            next_cursor: None,
+        };
+        return Ok(HttpResponse::Ok().json(empty));
     }
     let records = store.list_applications(&filter).await?;
     let next_cursor = (records.len() == filter.page_size as usize)
         .then(|| records.last().map(|r| encode_cursor(r.submitted_at_ms, &r.id.to_string())))
         .flatten();
     let items: Vec<SummaryView> = records.iter().map(SummaryView::from).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "items": items, "page": filter.page, "page_size": filter.page_size, "next_cursor": next_cursor
-    })))
+    Ok(HttpResponse::Ok().json(ApplicationPage {
+        items,
+        page: filter.page,
+        page_size: filter.page_size,
+        next_cursor,
+    }))
+}
+
+/// An optional whole-number query parameter within `range`, named in the 422 when it is not.
+pub(super) fn whole_number(
+    raw: Option<&str>,
+    field: &str,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<Option<u32>, ApiError> {
+    let invalid = || {
+        ApiError::field(field, format!("must be a whole number from {} to {}", range.start(), range.end()))
+    };
+    raw.map(|text| text.parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(invalid)).transpose()
 }
 
 /// The region prefixes a listing may show: the caller's own, narrowed by the request.
 /// An officer asking for a region outside theirs gets an empty scope, not an error.
-fn scoped_prefixes(caller: &Caller, requested: Option<&str>) -> Vec<String> {
+pub(crate) fn scoped_prefixes(caller: &Caller, requested: Option<&str>) -> Vec<String> {
     let own: Vec<&str> = caller.regions.iter().map(|r| r.as_str()).collect();
     match (caller.role, requested) {
         (Role::Officer, None) => own.iter().map(|r| (*r).to_owned()).collect(),
@@ -302,9 +410,10 @@ fn parse_wait(raw: Option<&str>, max_wait_s: u64) -> Result<Option<Duration>, Ap
     }
 }
 
-/// Waits until the application is completed or failed, or `wait` passes. Wakes on the
-/// in-process completion signal, and re-reads the store at least every 500 ms so a
-/// completion by another instance is noticed too.
+/// Waits until the application is completed or failed, or `wait` passes, or the process
+/// starts draining (the caller then gets the 202 and polls). Wakes on the in-process
+/// completion signal, and re-reads the store at least every 500 ms so a completion by
+/// another instance is noticed too.
 async fn wait_until_final(
     store: &Store,
     completions: &Completions,
@@ -313,17 +422,18 @@ async fn wait_until_final(
 ) -> Result<Option<ApplicationRecord>, ApiError> {
     let deadline = Instant::now() + wait;
     let mut finished = completions.subscribe();
+    let draining = &completions.shutdown().draining;
     loop {
         let record = store.get_application(id).await?.ok_or(ApiError::NotFound)?;
         if record.status.is_final() {
             return Ok(Some(record));
         }
         let now = Instant::now();
-        if now >= deadline {
+        if now >= deadline || draining.is_cancelled() {
             return Ok(None);
         }
         let slice = (deadline - now).min(Duration::from_millis(500));
-        let _ = tokio::time::timeout(slice, async {
+        let finished_or_lagged = async {
             loop {
                 match finished.recv().await {
                     Ok(done) if done == id => return,
@@ -332,7 +442,10 @@ async fn wait_until_final(
                     Err(RecvError::Closed) => std::future::pending::<()>().await,
                 }
             }
-        })
-        .await;
+        };
+        tokio::select! {
+            _ = tokio::time::timeout(slice, finished_or_lagged) => {}
+            () = draining.cancelled() => {}
+        }
     }
 }

@@ -1,15 +1,15 @@
 //! The audit endpoints, for auditors: who looked at a person's data, when and why, and
 //! whether the chain is intact.
 
+use super::openapi::problems as p;
 use super::problem::ApiError;
-use crate::audit::verify;
+use crate::audit::{AuditRow, ChainReport, verify};
 use crate::auth::{Caller, Role};
 use crate::cache::Pseudonymizer;
 use crate::domain::IdNumber;
 use crate::store::Store;
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
-use serde_json::json;
 
 fn require_auditor(caller: &Caller) -> Result<(), ApiError> {
     match caller.role {
@@ -18,15 +18,49 @@ fn require_auditor(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// An application id: every row about it.
+    #[param(format = Uuid)]
     application: Option<String>,
     /// The person's ID number; searched by its pseudonym, never stored or logged.
+    #[param(pattern = r"^[0-9]{17}[0-9Xx]$", example = "11010519491231002X")]
     subject_id_number: Option<String>,
+    /// A person's pseudonym as it appears in audit rows (`subject`).
+    #[param(pattern = r"^[0-9a-f]{64}$")]
     subject: Option<String>,
-    limit: Option<u32>,
+    /// At most this many rows (default 1000, at most 10000).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10000)]
+    limit: Option<String>,
 }
 
+/// The rows of an audit search.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditRow>,
+}
+
+/// Search the audit log by application or by person.
+///
+/// Who queried or viewed what, when, under which consent: the rows about `application`
+/// and/or the person (`subject_id_number` or `subject`); with neither, the latest rows.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "audit",
+    operation_id = "searchAudit",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "Matching rows, newest first.", body = AuditPage),
+        (status = 401, response = p::Unauthorized),
+        (status = 403, response = p::Forbidden),
+        (status = 422, response = p::Validation),
+        (status = 429, response = p::TooManyRequests),
+        (status = 500, response = p::Internal),
+    ),
+    security(("bearer" = [])),
+)]
 #[get("/api/v1/audit")]
 #[tracing::instrument(skip_all)]
 pub async fn search(
@@ -37,6 +71,14 @@ pub async fn search(
 ) -> Result<HttpResponse, ApiError> {
     require_auditor(&caller)?;
     let query = query.into_inner();
+    let application = query.application.as_deref().map(parse_application_id).transpose()?;
+    if query
+        .subject
+        .as_deref()
+        .is_some_and(|s| s.len() != 64 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+    {
+        return Err(ApiError::field("subject", "must be a pseudonym: 64 lower-case hex digits"));
+    }
     let subject = match (&query.subject_id_number, &query.subject) {
         (Some(raw), _) => Some(
             pseudonymizer.pseudonym(
@@ -47,15 +89,30 @@ pub async fn search(
         (None, Some(pseudonym)) => Some(pseudonym.clone()),
         (None, None) => None,
     };
-    if subject.is_none() && query.application.is_none() {
-        return Err(ApiError::field("application", "give an application or a subject_id_number"));
-    }
-    let rows = store
-        .audit_search(query.application.as_deref(), subject.as_deref(), query.limit.unwrap_or(1000))
-        .await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": rows })))
+    let limit =
+        super::applications::whole_number(query.limit.as_deref(), "limit", 1..=10_000)?.unwrap_or(1000);
+    let rows = store.audit_search(application.as_deref(), subject.as_deref(), limit).await?;
+    Ok(HttpResponse::Ok().json(AuditPage { items: rows }))
 }
 
+/// Verify the audit log's hash chain.
+///
+/// Recomputes every row's hash and link and checks the recorded head, naming the first
+/// broken row (as `hub audit verify` does).
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/verify",
+    tag = "audit",
+    operation_id = "verifyAuditChain",
+    responses(
+        (status = 200, description = "Whether the chain holds, and where it breaks.", body = ChainReport),
+        (status = 401, response = p::Unauthorized),
+        (status = 403, response = p::Forbidden),
+        (status = 429, response = p::TooManyRequests),
+        (status = 500, response = p::Internal),
+    ),
+    security(("bearer" = [])),
+)]
 #[get("/api/v1/audit/verify")]
 #[tracing::instrument(skip_all)]
 pub async fn verify_chain(caller: Caller, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
@@ -63,4 +120,11 @@ pub async fn verify_chain(caller: Caller, store: web::Data<Store>) -> Result<Htt
     let rows = store.audit_rows().await?;
     let head = store.audit_head().await?;
     Ok(HttpResponse::Ok().json(verify(&rows, head)))
+}
+
+/// An application id as the store writes it (a UUID, hyphenated lower case).
+fn parse_application_id(text: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(text)
+        .map(|id| id.to_string())
+        .map_err(|_| ApiError::field("application", "must be an application id (a UUID)"))
 }

@@ -3,14 +3,47 @@
 //! answers are purged.
 
 use super::audited;
+use super::openapi::problems as p;
 use super::problem::ApiError;
 use crate::audit::actions;
 use crate::auth::{Caller, Role};
 use crate::cache::AgencyCache;
 use crate::store::Store;
 use actix_web::{HttpResponse, post, web};
-use serde_json::json;
 
+/// What a revocation did.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Revocation {
+    /// The consent id as the intake system gave it.
+    pub id: String,
+    pub revoked: bool,
+    /// How many persons the consent id covered (intake systems may reuse one id per household).
+    pub persons: usize,
+    /// Cached agency answers removed (0 when the cache was unreachable: they expire with their TTL).
+    pub cache_entries_purged: u64,
+}
+
+/// Revoke a consent.
+///
+/// No further agency query is made under it (jobs in flight included) and the cached
+/// agency answers of every person it covers are purged. Intake systems revoke the
+/// consents they submitted; revoking twice is harmless.
+#[utoipa::path(
+    post,
+    path = "/api/v1/consents/{id}/revoke",
+    tag = "consents",
+    operation_id = "revokeConsent",
+    params(("id" = String, Path, description = "The consent id given in the application body.", example = "c-001")),
+    responses(
+        (status = 200, description = "Revoked.", body = Revocation),
+        (status = 401, response = p::Unauthorized),
+        (status = 403, response = p::Forbidden),
+        (status = 404, response = p::NotFound),
+        (status = 429, response = p::TooManyRequests),
+        (status = 500, response = p::Internal),
+    ),
+    security(("bearer" = [])),
+)]
 #[post("/api/v1/consents/{id}/revoke")]
 #[tracing::instrument(skip_all)]
 pub async fn revoke(
@@ -52,6 +85,10 @@ pub async fn revoke(
         })
         .collect();
     store.append_audit(&events).await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({"id": id, "revoked": true, "persons": subjects.len(), "cache_entries_purged": purged})))
+    Ok(HttpResponse::Ok().json(Revocation {
+        id,
+        revoked: true,
+        persons: subjects.len(),
+        cache_entries_purged: purged,
+    }))
 }

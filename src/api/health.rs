@@ -6,7 +6,15 @@ use crate::store::Store;
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
-/// The process is up.
+/// Liveness: the process is up.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    operation_id = "healthz",
+    responses((status = 200, description = "Up.", body = super::openapi::Liveness)),
+    security(()),
+)]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
@@ -20,6 +28,17 @@ pub async fn healthz() -> HttpResponse {
 /// flight, calls, retries, rejections, recent error rate and latency percentiles. An
 /// open breaker never makes the hub unready: every instance sees the same agencies, so
 /// taking this one out of the load balancer would not help.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    operation_id = "readyz",
+    responses(
+        (status = 200, description = "Ready: the store answers.", body = super::openapi::Readiness),
+        (status = 503, description = "Not ready: the store does not answer.", body = super::openapi::Readiness),
+    ),
+    security(()),
+)]
 #[get("/readyz")]
 pub async fn readyz(
     store: web::Data<Store>,

@@ -1,13 +1,17 @@
-//! The REST API (`/api/v1`) and probes. Handlers parse at the edge, check the caller's
-//! scope, and answer errors as problem details.
+//! The REST API (`/api/v1`), the probes and the API's OpenAPI description. Handlers
+//! parse at the edge, check the caller's scope, and answer errors as problem details.
 
 mod applications;
 mod audit;
-mod audited;
+/// Audit-row helpers, shared with the officers' pages (`crate::ui`).
+pub(crate) mod audited;
 mod caller;
 mod canonical;
 mod consents;
+mod extractors;
 mod health;
+mod methods;
+pub mod openapi;
 pub mod problem;
 mod replay;
 mod request_id;
@@ -16,8 +20,11 @@ mod reviews;
 pub mod views;
 
 pub use applications::IntakeSettings;
+pub(crate) use applications::scoped_prefixes;
+pub use extractors::{json_config, query_config};
 pub use request_id::problem_details;
 pub use request_span::RequestSpan;
+pub(crate) use reviews::parse_decision;
 
 use actix_web::web;
 
@@ -34,5 +41,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(reviews::decide)
         .service(consents::revoke)
         .service(audit::verify_chain)
-        .service(audit::search);
+        .service(audit::search)
+        .service(openapi::openapi_json)
+        .service(openapi::docs_redirect)
+        .service(openapi::swagger_ui())
+        .configure(methods::configure);
 }

@@ -33,6 +33,11 @@ pub enum ApiError {
     Gone(String),
     #[error("payload too large")]
     PayloadTooLarge(usize),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// A request that cannot be read at all (not a field's fault).
+    #[error("bad request: {0}")]
+    BadRequest(String),
     #[error("unexpected error")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -92,6 +97,8 @@ impl ResponseError for ApiError {
             Self::Gone(_) => StatusCode::GONE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -131,6 +138,13 @@ impl ResponseError for ApiError {
                 "Payload Too Large",
                 format!("the body must be at most {limit} bytes"),
             ),
+            Self::UnsupportedMediaType => Problem::new(
+                status,
+                "unsupported-media-type",
+                "Unsupported Media Type",
+                "the body must be application/json",
+            ),
+            Self::BadRequest(detail) => Problem::new(status, "bad-request", "Bad Request", detail.clone()),
             Self::Unexpected(error) => {
                 tracing::error!(error = ?error, "unexpected error");
                 Problem::new(
@@ -156,5 +170,23 @@ impl ResponseError for ApiError {
                 .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ApiError;
+    use actix_web::ResponseError;
+    use actix_web::body::MessageBody;
+
+    #[test]
+    fn an_unexpected_error_never_shows_its_cause() {
+        let error = ApiError::Unexpected(anyhow::anyhow!("password authentication failed for user hub"));
+        let response = error.error_response();
+        assert_eq!(response.status(), 500);
+        let body = response.into_body().try_into_bytes().unwrap_or_default();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("the request could not be completed"), "{text}");
+        assert!(!text.contains("password"), "{text}");
     }
 }

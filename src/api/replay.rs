@@ -2,15 +2,55 @@
 //! and the parameters of the policy version the report names, and says whether the
 //! result is identical to the stored report.
 
+use super::openapi::problems as p;
 use super::problem::ApiError;
 use crate::auth::{Caller, Role};
 use crate::domain::{Application, MemberEvidence, RegionCode};
 use crate::policy::{self, PolicyParams};
 use crate::store::Store;
 use actix_web::{HttpResponse, post, web};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
+/// What a replay found.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ReplayOutcome {
+    pub id: Uuid,
+    /// Whether the re-derived report equals the stored one.
+    pub identical: bool,
+    pub policy_version: String,
+    #[schema(value_type = crate::policy::Verdict)]
+    pub stored_verdict: Value,
+    #[schema(value_type = crate::policy::Verdict)]
+    pub replayed_verdict: Value,
+    /// JSON-pointer paths where the two reports differ.
+    pub differences: Vec<String>,
+    /// The re-derived report.
+    #[schema(value_type = crate::policy::Report)]
+    pub report: Value,
+}
+
+/// Replay a verdict from the stored evidence.
+///
+/// Re-derives the report from the evidence stored with it and the policy parameters of the
+/// version it names (not today's), and says whether the result is identical.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/{id}/replay",
+    tag = "applications",
+    operation_id = "replayApplication",
+    params(("id" = String, Path, format = Uuid, description = "The application's id.")),
+    responses(
+        (status = 200, description = "The replayed report and its differences.", body = ReplayOutcome),
+        (status = 401, response = p::Unauthorized),
+        (status = 404, response = p::NotFound),
+        (status = 409, response = p::Conflict),
+        (status = 410, response = p::Gone),
+        (status = 429, response = p::TooManyRequests),
+        (status = 500, response = p::Internal),
+    ),
+    security(("bearer" = [])),
+)]
 #[post("/api/v1/applications/{id}/replay")]
 #[tracing::instrument(skip_all, fields(caller = %caller.sub))]
 pub async fn replay(
@@ -43,15 +83,15 @@ pub async fn replay(
     let original: Value = serde_json::from_str(&stored.report_json).map_err(anyhow::Error::from)?;
     let mut differences = Vec::new();
     diff("", &original, &replayed, &mut differences);
-    Ok(HttpResponse::Ok().json(json!({
-        "id": id,
-        "identical": differences.is_empty(),
-        "policy_version": stored.policy_version,
-        "stored_verdict": original["verdict"],
-        "replayed_verdict": replayed["verdict"],
-        "differences": differences,
-        "report": replayed,
-    })))
+    Ok(HttpResponse::Ok().json(ReplayOutcome {
+        id,
+        identical: differences.is_empty(),
+        policy_version: stored.policy_version,
+        stored_verdict: original["verdict"].clone(),
+        replayed_verdict: replayed["verdict"].clone(),
+        differences,
+        report: replayed,
+    }))
 }
 
 /// JSON-pointer paths where `a` and `b` differ.

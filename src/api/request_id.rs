@@ -33,7 +33,10 @@ pub async fn problem_details(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         http_response.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
     }
-    if !(status.is_client_error() || status.is_server_error()) {
+    // The officers' pages (`crate::ui`) answer their errors as HTML pages of their own.
+    let is_html =
+        http_response.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_html {
         return Ok(
             ServiceResponse::new(http_request, http_response.map_into_boxed_body()).map_into_left_body()
         );

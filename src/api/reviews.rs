@@ -1,24 +1,58 @@
 //! `POST /api/v1/applications/{id}/reviews`: an officer's decision on a completed report.
 
 use super::audited::{self, record_refusal};
+use super::openapi::problems as p;
 use super::problem::ApiError;
 use crate::audit::actions;
 use crate::auth::{Caller, Role};
 use crate::domain::RegionCode;
+use crate::domain::parse::FieldError;
 use crate::store::{ApplicationStatus, ReviewRefusal, Store};
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 use uuid::Uuid;
 
-#[derive(Debug, Deserialize)]
+/// An officer's decision. Both fields are required; they are optional here only so that
+/// a missing one is named in the 422 like any other bad field.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ReviewRequest)]
 pub struct Decision {
+    /// `return` sends the application back; a decided application can be decided again
+    /// only after a `return`.
+    #[schema(value_type = super::openapi::DecisionName, required = true)]
     decision: Option<String>,
+    /// The reason, 1 to 2000 characters once trimmed.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 2000,
+        example = "income confirmed with the household")]
     note: Option<String>,
 }
 
 const DECISIONS: [&str; 3] = ["approve", "reject", "return"];
 
+/// Record an officer's review decision on a completed application.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/{id}/reviews",
+    tag = "applications",
+    operation_id = "reviewApplication",
+    params(("id" = String, Path, format = Uuid, description = "The application's id.")),
+    request_body(content = Decision, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Recorded.", body = crate::store::Review),
+        (status = 400, response = p::BadRequest),
+        (status = 401, response = p::Unauthorized),
+        (status = 403, response = p::Forbidden),
+        (status = 404, response = p::NotFound),
+        (status = 409, response = p::Conflict),
+        (status = 413, response = p::PayloadTooLarge),
+        (status = 415, response = p::UnsupportedMediaType),
+        (status = 422, response = p::Validation),
+        (status = 429, response = p::TooManyRequests),
+        (status = 500, response = p::Internal),
+    ),
+    security(("bearer" = [])),
+)]
 #[post("/api/v1/applications/{id}/reviews")]
 #[tracing::instrument(skip_all)]
 pub async fn decide(
@@ -41,25 +75,7 @@ pub async fn decide(
         return Err(ApiError::NotFound);
     }
     let Decision { decision, note } = body.into_inner();
-    let mut errors = Vec::new();
-    let decision = decision.filter(|d| DECISIONS.contains(&d.as_str()));
-    if decision.is_none() {
-        errors.push(("decision", "must be approve, reject or return"));
-    }
-    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty() && n.chars().count() <= 2000);
-    if note.is_none() {
-        errors.push(("note", "is required (1 to 2000 characters)"));
-    }
-    let (Some(decision), Some(note)) = (decision, note) else {
-        let errors = errors
-            .into_iter()
-            .map(|(field, message)| crate::domain::parse::FieldError {
-                field: field.into(),
-                message: message.into(),
-            })
-            .collect();
-        return Err(ApiError::Validation(errors));
-    };
+    let (decision, note) = parse_decision(decision, note).map_err(ApiError::Validation)?;
     if record.status != ApplicationStatus::Completed {
         return Err(ApiError::Conflict("only a completed application can be reviewed".into()));
     }
@@ -79,5 +95,29 @@ pub async fn decide(
         Err(ReviewRefusal::AlreadyDecided(previous)) => Err(ApiError::Conflict(format!(
             "the application is already decided ({previous}); return it before deciding again"
         ))),
+    }
+}
+
+/// A decision and its note as a reviewer sent them (the API's JSON or the officers' form):
+/// the decision one of approve/reject/return, the note 1 to 2000 characters once trimmed.
+pub(crate) fn parse_decision(
+    decision: Option<String>,
+    note: Option<String>,
+) -> Result<(String, String), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let decision = decision.filter(|d| DECISIONS.contains(&d.as_str()));
+    if decision.is_none() {
+        errors.push(("decision", "must be approve, reject or return"));
+    }
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty() && n.chars().count() <= 2000);
+    if note.is_none() {
+        errors.push(("note", "is required (1 to 2000 characters)"));
+    }
+    match (decision, note) {
+        (Some(decision), Some(note)) => Ok((decision, note)),
+        _ => Err(errors
+            .into_iter()
+            .map(|(field, message)| FieldError { field: field.into(), message: message.into() })
+            .collect()),
     }
 }

@@ -6,31 +6,47 @@ use crate::store::ApplicationRecord;
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// An application with its status and, once completed, its verdict and report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Application)]
 pub struct ApplicationView {
     pub id: Uuid,
+    /// `queued` → `running` → `completed` (or `failed` when it cannot be verified at all).
+    #[schema(value_type = super::openapi::StatusName)]
     pub status: &'static str,
+    #[schema(value_type = crate::domain::Program)]
     pub program: String,
+    #[schema(example = "500103")]
     pub region: String,
+    /// The applicant's ID number, first 6 and last 4 characters shown.
+    #[schema(example = "110105********002X")]
     pub applicant_id_masked: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub submitted_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub started_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub completed_at: Option<String>,
     /// Emergency temporary assistance is answered at once, before the check finishes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub advance_relief: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approval_level: Option<ApprovalLevel>,
+    /// Once completed: the report's verdict.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::policy::Verdict>)]
     pub verdict: Option<String>,
+    /// Once completed: the full report (DESIGN §4.2).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::policy::Report>)]
     pub report: Option<serde_json::Value>,
+    /// Once failed: why the application could not be verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
 }
@@ -96,16 +112,35 @@ fn emergency_answer(
 }
 
 /// One row of a listing: no personal data beyond the masked applicant ID.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ApplicationSummary)]
 pub struct SummaryView {
     pub id: Uuid,
+    #[schema(value_type = super::openapi::StatusName)]
     pub status: &'static str,
+    #[schema(value_type = crate::domain::Program)]
     pub program: String,
+    #[schema(example = "500103")]
     pub region: String,
+    #[schema(example = "110105********002X")]
     pub applicant_id_masked: String,
+    #[schema(value_type = Option<crate::policy::Verdict>)]
     pub verdict: Option<String>,
+    #[schema(format = DateTime)]
     pub submitted_at: String,
+    #[schema(format = DateTime)]
     pub completed_at: Option<String>,
+}
+
+/// One page of a listing, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationPage {
+    pub items: Vec<SummaryView>,
+    pub page: u32,
+    pub page_size: u32,
+    /// Pass as `cursor` to get the next page (stable while new applications arrive);
+    /// null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 impl From<&ApplicationRecord> for SummaryView {

@@ -21,19 +21,28 @@ pub struct AuditEvent {
 }
 
 /// A row as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
+    /// Position in the chain, from 1.
     pub seq: i64,
+    /// When, in Unix milliseconds (UTC).
     pub at: i64,
+    /// Who: the caller's JWT `sub` (for agency queries, the submitting intake system).
     pub actor_sub: String,
+    /// `intake|officer|auditor|admin`, `system` for agency queries, `none` when unauthenticated.
     pub actor_role: String,
+    /// e.g. `agency_query`, `report_view`, `review_decision`, `consent_revocation`, `authorization_failure`.
     pub action: String,
     pub application_id: Option<String>,
+    /// Pseudonym of the person concerned (HMAC of the ID number), never the number itself.
     pub subject: Option<String>,
     pub agency: Option<String>,
     pub consent_id: Option<String>,
+    /// e.g. `authorized`, `refused_no_consent`, `viewed`, `decided:approve`.
     pub outcome: String,
+    /// SHA-256 of the previous row (hex).
     pub prev_hash: String,
+    /// SHA-256(prev_hash ‖ canonical row) (hex).
     pub hash: String,
 }
 

@@ -3,7 +3,7 @@
 use super::{AuditRow, GENESIS_HASH, row_hash};
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ChainReport {
     pub valid: bool,
     pub rows: u64,

@@ -153,6 +153,15 @@ mod tests {
     }
 
     #[test]
+    fn the_development_defaults_give_a_working_key_and_a_100_ms_call_budget() {
+        let cache = crate::settings::Settings::embedded_defaults().unwrap().cache;
+        assert_eq!(cache.call_timeout_ms, 100);
+        let sealer =
+            Sealer::new(&cache.encryption_key_id, &cache.encryption_key, &cache.previous_keys).unwrap();
+        assert_eq!(sealer.open("k", &sealer.seal("k", b"x").unwrap()).unwrap(), b"x");
+    }
+
+    #[test]
     fn keys_must_be_32_bytes_and_errors_never_echo_them() {
         let short = "c2hvcnQ=";
         let error = Sealer::new("k", &short.into(), &BTreeMap::new()).unwrap_err();

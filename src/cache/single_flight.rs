@@ -10,7 +10,7 @@
 use super::{AgencyCache, CacheKey, CachedFacts, Claim};
 use crate::domain::AgencyFacts;
 use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
+use futures::future::{BoxFuture, Shared, WeakShared};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,15 +30,20 @@ pub struct Found {
 /// `E` is the agency call's error, shared with every request that joined the flight.
 type Outcome<E> = Result<Arc<Found>, E>;
 type Flight<E> = Shared<BoxFuture<'static, Outcome<E>>>;
+type Registry<E> = Arc<Mutex<HashMap<String, WeakShared<BoxFuture<'static, Outcome<E>>>>>>;
 
 /// How often an instance waiting on another instance's lock looks for the answer.
 const POLL: Duration = Duration::from_millis(20);
+/// Past this many registered flights, forget the abandoned ones before adding another.
+const PRUNE_AT: usize = 1024;
 
 pub struct SingleFlight<E> {
     cache: Arc<dyn AgencyCache>,
     /// Flights in progress in this instance, by cache key. A flight removes itself when
-    /// it lands; requests arriving later find the answer in the cache instead.
-    flights: Arc<Mutex<HashMap<String, Flight<E>>>>,
+    /// it lands; requests arriving later find the answer in the cache instead. Weak, so
+    /// that a flight every waiter gave up on (e.g. at the application deadline) is
+    /// dropped, its agency call with it, rather than kept suspended in here.
+    flights: Registry<E>,
 }
 
 impl<E: Clone + Send + Sync + 'static> SingleFlight<E> {
@@ -76,8 +81,8 @@ impl<E: Clone + Send + Sync + 'static> SingleFlight<E> {
         Fut: Future<Output = Result<AgencyFacts, E>> + Send + 'static,
     {
         let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(flight) = flights.get(key.as_str()) {
-            return (flight.clone(), true);
+        if let Some(flight) = flights.get(key.as_str()).and_then(WeakShared::upgrade) {
+            return (flight, true);
         }
         let (cache, registry, owned_key) = (self.cache.clone(), self.flights.clone(), key.clone());
         let flight = async move {
@@ -87,7 +92,12 @@ impl<E: Clone + Send + Sync + 'static> SingleFlight<E> {
         }
         .boxed()
         .shared();
-        flights.insert(key.as_str().to_owned(), flight.clone());
+        if let Some(weak) = flight.downgrade() {
+            if flights.len() >= PRUNE_AT {
+                flights.retain(|_, flight| flight.upgrade().is_some());
+            }
+            flights.insert(key.as_str().to_owned(), weak);
+        }
         (flight, false)
     }
 }

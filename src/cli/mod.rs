@@ -1,6 +1,11 @@
 //! The `hub` command line: one binary for the server, the mock agencies and the tools.
+//!
+//! Every subcommand but `openapi` reads the same layered configuration as `hub serve`
+//! (`config/default.toml`, `config/{HUB_ENV}.toml`, `HUB__SECTION__KEY`).
 
+mod config_cmd;
 mod mocks_cmd;
+mod redact;
 mod token_cmd;
 
 use crate::settings::Settings;
@@ -10,11 +15,31 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+const AFTER_HELP: &str = "\
+Configuration: config/default.toml (built in), overlaid by <config-dir>/default.toml and
+<config-dir>/{HUB_ENV}.toml, overlaid by environment variables HUB__SECTION__KEY, e.g.
+HUB__STORE__URL=postgres://hub@db/hub or HUB__SERVER__BIND=0.0.0.0:8080.
+Logging: log.format = text|json (or HUB_LOG_FORMAT=json), log.filter (or RUST_LOG).
+
+Examples:
+  hub serve                                   API, workers and embedded mock agencies
+  hub config check                            validate and print the effective configuration
+  hub token --role officer --region 5001      a development JWT
+  hub openapi > docs/openapi.json             the API description";
+
 #[derive(Debug, Parser)]
-#[command(name = "hub", version, about = "Household economic-status verification hub")]
+#[command(
+    name = "hub",
+    version,
+    about = "Household economic-status verification hub",
+    long_about = "Household economic-status verification hub: checks every application for \
+                  social assistance against tax, real-estate, housing-fund and bank records, \
+                  with the household's consent, and returns one explained verdict.",
+    after_help = AFTER_HELP
+)]
 pub struct Cli {
     /// Directory holding default.toml, {HUB_ENV}.toml and policies/.
-    #[arg(long, env = "HUB_CONFIG_DIR", default_value = "config", global = true)]
+    #[arg(long, env = "HUB_CONFIG_DIR", default_value = "config", global = true, value_name = "DIR")]
     pub config_dir: PathBuf,
     #[command(subcommand)]
     pub command: Command,
@@ -22,18 +47,31 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the API and the verification workers (and the embedded mock agencies when
-    /// `agencies.embedded_mocks` is true, the default).
+    /// Run the API, the officers' pages and the verification workers.
+    #[command(long_about = "Run the API, the officers' pages and the verification workers on \
+        server.bind (and the embedded mock agencies when agencies.embedded_mocks is true, the \
+        default). Migrations are applied at start. On SIGTERM or SIGINT the hub stops \
+        accepting connections, lets in-flight requests and verifications finish for up to \
+        server.shutdown_grace_s, releases the jobs still running so another instance takes \
+        them at once, and exits 0.")]
     Serve,
     /// Serve the four mock agencies as a standalone server.
     Mocks(mocks_cmd::MocksArgs),
-    /// Print a development JWT signed with `auth.dev_hs256_secret`.
+    /// Print a development JWT signed with auth.dev_hs256_secret.
+    #[command(long_about = "Print a development JWT signed with auth.dev_hs256_secret, \
+        with iss and aud from the configuration. Refused when no development key is \
+        configured (HUB_ENV=production clears it).")]
     Token(token_cmd::TokenArgs),
-    /// Apply the database migrations to `store.url` and exit.
+    /// Apply the database migrations to store.url and exit.
     Migrate,
     /// Audit log tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Configuration tools.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print the OpenAPI 3.1 description of the API (as served at /api/v1/openapi.json).
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,8 +80,26 @@ pub enum AuditCommand {
     Verify,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration and print the effective one with secrets redacted.
+    #[command(long_about = "Load the configuration exactly as `hub serve` would, validate it \
+        (listen address, store and Redis URLs, secrets and keys, JWT settings, agency \
+        endpoints, policy files) and print the effective configuration with every secret \
+        redacted. Exit status 1, naming each problem, when it is not usable.")]
+    Check(config_cmd::CheckArgs),
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load(&cli.config_dir).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let settings = match cli.command {
+        Command::Openapi => {
+            print!("{}", crate::api::openapi::to_pretty_json());
+            return Ok(());
+        }
+        Command::Config(ConfigCommand::Check(args)) => return config_cmd::check(&cli.config_dir, &args),
+        _ => Settings::load(&cli.config_dir).map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
+    };
+    crate::telemetry::init(&settings.log);
     match cli.command {
         Command::Serve => {
             let application = Application::build(settings).await?;
@@ -63,5 +119,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
+        Command::Openapi | Command::Config(_) => Ok(()),
     }
 }

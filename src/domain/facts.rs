@@ -12,7 +12,7 @@ use std::fmt;
 use time::OffsetDateTime;
 
 /// The agencies the hub can query. Adding one is an adapter module plus config.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Agency {
     Tax,
@@ -164,7 +164,7 @@ impl AgencyFacts {
 }
 
 /// How one member × agency query ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceStatus {
     Ok,

@@ -24,7 +24,8 @@ pub enum MoneyError {
 }
 
 /// An amount of yuan. Never negative when parsed from input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, utoipa::ToSchema)]
+#[schema(value_type = String, example = "740.00")]
 pub struct Money(Decimal);
 
 impl Money {

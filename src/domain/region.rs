@@ -4,7 +4,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 /// A six-digit region code such as `500103`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[schema(value_type = String, example = "500103")]
 #[serde(transparent)]
 pub struct RegionCode(String);
 

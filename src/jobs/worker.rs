@@ -1,4 +1,8 @@
 //! The worker loop and the verification of one application.
+//!
+//! A worker stops claiming when the process drains; a verification still running when
+//! the grace period ends is dropped and its job released, so another instance takes it
+//! at once (see [`super::Shutdown`]).
 
 use super::Completions;
 use crate::broker::{Broker, QueryContext};
@@ -47,8 +51,9 @@ pub struct WorkerConfig {
     pub max_attempts: i64,
 }
 
-/// Starts the workers; they run until the runtime shuts down. Zero workers make an
-/// API-only instance (other instances on the same store do the verifications).
+/// Starts the workers; they run until the process drains (`completions.shutdown()`).
+/// Zero workers make an API-only instance (other instances on the same store do the
+/// verifications).
 pub fn spawn_workers(
     config: WorkerConfig,
     instance: &str,
@@ -80,15 +85,38 @@ struct Worker {
 
 impl Worker {
     async fn run(self) {
-        loop {
+        let draining = self.completions.shutdown().draining.clone();
+        while !draining.is_cancelled() {
             match self.store.claim_next_job(&self.name, self.config.lease).await {
-                Ok(Some(job)) => self.process(job).await,
+                Ok(Some(job)) => self.process_or_release(job).await,
                 Ok(None) => {
-                    let _ = tokio::time::timeout(IDLE_POLL, self.completions.work_queued()).await;
+                    tokio::select! {
+                        () = draining.cancelled() => {}
+                        _ = tokio::time::timeout(IDLE_POLL, self.completions.work_queued()) => {}
+                    }
                 }
                 Err(error) => {
                     tracing::error!(worker = %self.name, error = ?error, "could not claim a job");
-                    tokio::time::sleep(IDLE_POLL).await;
+                    tokio::select! {
+                        () = draining.cancelled() => {}
+                        () = tokio::time::sleep(IDLE_POLL) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Verifies `job`, unless the grace period of a shutdown ends first: then the
+    /// verification is dropped (nothing of it is stored) and the job released.
+    async fn process_or_release(&self, job: ClaimedJob) {
+        let id = job.id;
+        tokio::select! {
+            () = self.process(job) => {}
+            () = self.completions.shutdown().abandon.cancelled() => {
+                match self.store.release_job(id, &self.name).await {
+                    Ok(()) => tracing::info!(application = %id, "released an unfinished job at shutdown"),
+                    // The lease expires and another worker takes it then: nothing is lost.
+                    Err(error) => tracing::error!(application = %id, error = ?error, "could not release a job"),
                 }
             }
         }
@@ -106,6 +134,7 @@ impl Worker {
             Ok(application) => self.finish(&job, &application).await,
             Err(reason) => {
                 tracing::error!(reason = %reason, "verification failed");
+                crate::metrics::applications::failed();
                 self.store.fail_job(job.id, &self.name, &reason).await
             }
         };
@@ -134,6 +163,10 @@ impl Worker {
             callback_url: application.callback_url.as_deref(),
         };
         tracing::info!(verdict, "verification completed");
-        self.store.complete_job(job.id, &self.name, &finished).await
+        let stored = self.store.complete_job(job.id, &self.name, &finished).await;
+        if matches!(stored, Ok(true)) {
+            crate::metrics::applications::verified(report.program.as_str(), verdict);
+        }
+        stored
     }
 }

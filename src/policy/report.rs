@@ -8,8 +8,9 @@ use crate::domain::{Agency, Money, Program, RegionCode, SourceStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Eligible,
@@ -21,7 +22,7 @@ pub enum Verdict {
     NeedsReview,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     DibaoA,
@@ -33,7 +34,7 @@ pub enum Category {
 }
 
 /// Who may approve a temporary-assistance amount.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalLevel {
     Township,
@@ -51,7 +52,7 @@ impl ApprovalLevel {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleOutcome {
     Pass,
@@ -61,7 +62,7 @@ pub enum RuleOutcome {
 }
 
 /// One evaluated rule with its figures, so an officer can redo the arithmetic by hand.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RuleTrace {
     pub rule: String,
     pub outcome: RuleOutcome,
@@ -69,7 +70,7 @@ pub struct RuleTrace {
 }
 
 /// One gap in the evidence: a source that did not answer, or an amount that cannot be counted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MissingSource {
     /// The member's masked ID number.
     pub member: String,
@@ -80,7 +81,7 @@ pub struct MissingSource {
 }
 
 /// How one member × agency query ended, without its facts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SourceSummary {
     pub status: SourceStatus,
     pub cached: bool,
@@ -89,7 +90,7 @@ pub struct SourceSummary {
     pub consent_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MemberReport {
     pub id_number_masked: String,
     pub age: u32,
@@ -110,7 +111,7 @@ pub struct MemberReport {
     pub sources: BTreeMap<Agency, SourceSummary>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Report {
     pub program: Program,
     pub policy_version: String,

@@ -76,6 +76,7 @@ pub struct Cursor {
 pub struct ListFilter {
     pub region_prefixes: Vec<String>,
     pub caller_sub: Option<String>,
+    pub program: Option<String>,
     pub status: Option<String>,
     pub verdict: Option<String>,
     /// Submitted at or after (ms).
@@ -154,6 +155,7 @@ impl Store {
         }
         let text_filters = [
             ("a.caller_sub", &filter.caller_sub),
+            ("a.program", &filter.program),
             ("a.status", &filter.status),
             ("a.verdict", &filter.verdict),
         ];

@@ -165,3 +165,37 @@ impl Store {
         Ok(())
     }
 }
+
+/// Applications counted by status and verdict, with the oldest submission of each group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusCount {
+    pub status: String,
+    /// `None` until completed.
+    pub verdict: Option<String>,
+    pub count: i64,
+    pub oldest_submitted_at_ms: Option<i64>,
+}
+
+impl Store {
+    /// One grouped count over every application, for the metrics (`hub_applications`,
+    /// queue depth and the age of the oldest queued job). Served by the status index.
+    pub async fn status_counts(&self) -> anyhow::Result<Vec<StatusCount>> {
+        let rows = sqlx::query(
+            "SELECT status, verdict, COUNT(*) AS n, MIN(submitted_at) AS oldest \
+             FROM applications GROUP BY status, verdict",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context("Failed to count applications")?;
+        rows.iter()
+            .map(|row| {
+                Ok(StatusCount {
+                    status: row.try_get("status")?,
+                    verdict: row.try_get("verdict")?,
+                    count: row.try_get("n")?,
+                    oldest_submitted_at_ms: row.try_get("oldest")?,
+                })
+            })
+            .collect()
+    }
+}

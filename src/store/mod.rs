@@ -23,7 +23,7 @@ pub use connect::Backend;
 pub use consents::{ConsentRecord, QueryPermit};
 pub use evidence::StoredEvidence;
 pub use idempotency::{IdempotencyKey, InsertOutcome};
-pub use jobs::{ClaimedJob, FinishedJob};
+pub use jobs::{ClaimedJob, FinishedJob, StatusCount};
 pub use reviews::{Review, ReviewRefusal};
 pub use webhooks::{DueWebhook, WebhookAttempt};
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::Row;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Review {
     pub decision: String,
     pub note: String,

@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 const IDLE_POLL: Duration = Duration::from_millis(500);
 const LEASE: Duration = Duration::from_secs(60);
@@ -28,16 +29,25 @@ pub struct WebhookDispatcher {
     pub name: String,
 }
 
-pub fn spawn_dispatcher(dispatcher: WebhookDispatcher) -> JoinHandle<()> {
+/// Delivers until `stop` is cancelled; a delivery in progress then still ends (it is
+/// bounded by `webhooks.timeout_ms`), so a callback is not sent twice needlessly.
+pub fn spawn_dispatcher(dispatcher: WebhookDispatcher, stop: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
-            match dispatcher.store.claim_due_webhook(&dispatcher.name, LEASE).await {
-                Ok(Some(due)) => dispatcher.deliver(due).await,
-                Ok(None) => tokio::time::sleep(IDLE_POLL).await,
+        while !stop.is_cancelled() {
+            let pause = match dispatcher.store.claim_due_webhook(&dispatcher.name, LEASE).await {
+                Ok(Some(due)) => {
+                    dispatcher.deliver(due).await;
+                    continue;
+                }
+                Ok(None) => IDLE_POLL,
                 Err(error) => {
                     tracing::error!(error = ?error, "could not claim a webhook");
-                    tokio::time::sleep(IDLE_POLL).await;
+                    IDLE_POLL
                 }
+            };
+            tokio::select! {
+                () = stop.cancelled() => {}
+                () = tokio::time::sleep(pause) => {}
             }
         }
     })
@@ -82,6 +92,13 @@ impl WebhookDispatcher {
             Err(error) => (WebhookAttempt { status_code: None, error: Some(error), duration_ms }, false),
         };
         let next = if delivered { None } else { self.next_attempt(&due) };
+        let outcome = match (delivered, next) {
+            (true, _) => "delivered",
+            (false, Some(_)) => "failed",
+            (false, None) => "gave_up",
+        };
+        metrics::counter!("hub_webhook_deliveries_total", "outcome" => outcome).increment(1);
+        metrics::histogram!("hub_webhook_delivery_duration_seconds").record(started.elapsed().as_secs_f64());
         match (&attempt.error, delivered) {
             (_, true) => tracing::info!("webhook delivered"),
             (Some(error), false) => {

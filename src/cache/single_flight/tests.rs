@@ -133,3 +133,15 @@ async fn an_instance_calls_the_agency_itself_when_the_lock_holder_never_answers(
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert!(!found.cached);
 }
+
+#[tokio::test]
+async fn a_flight_everyone_gave_up_on_is_dropped_and_the_next_request_starts_afresh() {
+    let flights = SingleFlight::<SourceStatus>::new(Arc::new(MemoryCache::new(100)));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let key = key();
+    let abandoned = flights.get_or_fetch(&key, DAY, agency(&calls, Duration::from_secs(3600), Ok(facts())));
+    assert!(tokio::time::timeout(Duration::from_millis(50), abandoned).await.is_err());
+    let found = flights.get_or_fetch(&key, DAY, agency(&calls, Duration::ZERO, Ok(facts()))).await.unwrap();
+    assert!(!found.cached, "not joined to the abandoned flight, which would never land");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

@@ -5,7 +5,7 @@ use crate::domain::{Agency, Consent, Household, IdNumber, Program};
 use std::collections::HashSet;
 use time::{Date, OffsetDateTime, format_description::well_known::Rfc3339};
 
-const CONSENT_FIELDS: &[&str] =
+pub(crate) const CONSENT_FIELDS: &[&str] =
     &["id", "id_number", "agencies", "purpose", "signed_at", "expires_at", "evidence_ref"];
 
 /// Consents may be absent (every query is then refused as `no_consent`), but each one

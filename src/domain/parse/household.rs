@@ -6,7 +6,7 @@ use crate::domain::{DisabilityType, Household, IdNumber, Member};
 use std::collections::HashMap;
 use time::Date;
 
-const MEMBER_FIELDS: &[&str] = &[
+pub(crate) const MEMBER_FIELDS: &[&str] = &[
     "name",
     "id_number",
     "relation",

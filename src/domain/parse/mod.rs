@@ -8,6 +8,11 @@ mod fields;
 mod household;
 
 pub use fields::FieldError;
+// For the test that keeps the OpenAPI schema of the body equal to what is parsed here.
+#[cfg(test)]
+pub(crate) use consents::CONSENT_FIELDS;
+#[cfg(test)]
+pub(crate) use household::MEMBER_FIELDS;
 
 use super::{
     Application, Area, Money, Program, Recheck, RegionCode, RigidExpense, TemporaryKind, TemporaryRequest,
@@ -16,7 +21,8 @@ use fields::{Errors, Object, item};
 use serde_json::Value;
 use time::{Date, macros::format_description};
 
-const ROOT_FIELDS: &[&str] = &[
+/// The fields of the body's root (the OpenAPI schema is checked against these lists).
+pub(crate) const ROOT_FIELDS: &[&str] = &[
     "program",
     "region",
     "area",

@@ -1,0 +1,55 @@
+//! Schemas that exist only for the document: values the handlers write as plain strings
+//! or ad-hoc JSON, described here with their allowed values.
+
+use utoipa::ToSchema;
+
+/// Where an application is in its life.
+#[derive(ToSchema)]
+#[schema(as = ApplicationStatus)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // read by the OpenAPI derive, never constructed
+pub enum StatusName {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+}
+
+/// An officer's review decision.
+#[derive(ToSchema)]
+#[schema(as = ReviewDecision)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum DecisionName {
+    Approve,
+    Reject,
+    Return,
+}
+
+/// `GET /healthz`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Liveness {
+    #[schema(example = "ok")]
+    status: String,
+}
+
+/// `GET /readyz`: the store must answer; a degraded cache or an open agency breaker is
+/// reported but never makes the hub unready (every instance would see the same).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Readiness {
+    /// `ready` or `not_ready`.
+    #[schema(example = "ready")]
+    status: String,
+    /// `ok` or `unreachable`.
+    #[schema(example = "ok")]
+    store: String,
+    /// `ok` or `degraded` (Redis down or failing: every cache call is then a miss).
+    #[schema(example = "ok")]
+    cache: String,
+    /// Per agency: circuit breaker state (`closed|open|half_open`), calls in flight,
+    /// calls, retries, rejections, recent error rate and latency percentiles.
+    #[schema(value_type = Object)]
+    agencies: serde_json::Value,
+}

@@ -1,0 +1,206 @@
+//! `GET /ui/applications/{id}`: the report page. Like `GET /api/v1/applications/{id}`, a
+//! report is shown only once its `report_view` audit row is written (no row, no report).
+
+use super::error::{UiError, render};
+use super::i18n::{Kind, Lang, LangChoice};
+use super::page::{Choice, Layout, format_ms, format_time, respond};
+use super::report_view::ReportView;
+use super::scope::load_in_scope;
+use super::session::Session;
+use crate::api::audited;
+use crate::audit::actions;
+use crate::domain::Application;
+use crate::policy::Report;
+use crate::store::{ApplicationRecord, ApplicationStatus, Review, Store};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use anyhow::Context;
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    layout: Layout,
+    id: String,
+    applicant: String,
+    program: String,
+    region: String,
+    status: String,
+    submitted: String,
+    completed: Option<String>,
+    pending: Option<String>,
+    report: Option<ReportView>,
+    consents: Vec<ConsentRow>,
+    reviews: Vec<ReviewRow>,
+    form: Option<DecisionForm>,
+}
+
+struct ConsentRow {
+    id: String,
+    member: String,
+    agencies: String,
+    purpose: String,
+    signed_at: String,
+    expires_at: String,
+    evidence: String,
+    used: &'static str,
+}
+
+struct ReviewRow {
+    at: String,
+    officer: String,
+    decision: String,
+    class: &'static str,
+    note: String,
+}
+
+struct DecisionForm {
+    notice: Option<&'static str>,
+    errors: Vec<&'static str>,
+    choices: Vec<Choice>,
+    note: String,
+}
+
+/// What the officer last typed into the decision form, and what was wrong with it.
+#[derive(Default)]
+pub struct FormState {
+    pub errors: Vec<&'static str>,
+    pub decision: Option<String>,
+    pub note: String,
+}
+
+/// While a check runs the page reloads itself this often (no JavaScript needed).
+const REFRESH_S: u32 = 5;
+
+#[get("/applications/{id}")]
+#[tracing::instrument(skip_all, fields(caller = %session.caller.sub))]
+pub async fn show(
+    request: HttpRequest,
+    session: Session,
+    lang: LangChoice,
+    store: web::Data<Store>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, UiError> {
+    let record = load_in_scope(&request, &session, &store, &path).await?;
+    page(&request, &session, lang, &store, &record, FormState::default(), StatusCode::OK).await
+}
+
+/// Renders the report page (and audits the view when it shows a report).
+pub async fn page(
+    request: &HttpRequest,
+    session: &Session,
+    lang: LangChoice,
+    store: &Store,
+    record: &ApplicationRecord,
+    form: FormState,
+    status: StatusCode,
+) -> Result<HttpResponse, UiError> {
+    let report: Option<Report> = record
+        .report_json
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .context("Failed to read a stored report")?;
+    let id = record.id.to_string();
+    if report.is_some() {
+        let event = audited::event(&session.caller, actions::REPORT_VIEW, Some(id.clone()), "viewed");
+        store.append_audit(&[event]).await?;
+    }
+    let application: Option<Application> = serde_json::from_str(&record.body_json).ok();
+    let reviews = store.reviews(record.id).await?;
+    let l = lang.lang;
+    let t = l.labels();
+    let mut layout =
+        Layout::new(request, l, t.title_report, &format!("/ui/applications/{id}")).signed_in(session);
+    layout.application_id = Some(id.clone());
+    let pending = match record.status {
+        ApplicationStatus::Queued => Some(t.pending_queued.to_owned()),
+        ApplicationStatus::Running => Some(t.pending_running.to_owned()),
+        ApplicationStatus::Failed => {
+            Some(format!("{} {}", t.pending_failed, record.failure.as_deref().unwrap_or_default()))
+        }
+        ApplicationStatus::Completed => None,
+    };
+    if !record.status.is_final() {
+        layout.refresh_s = REFRESH_S;
+    }
+    let page = ReportPage {
+        layout,
+        applicant: record.applicant_masked.clone(),
+        program: l.value(Kind::Program, &record.program),
+        region: record.region.clone(),
+        status: l.value(Kind::Status, record.status.as_str()),
+        submitted: format_ms(record.submitted_at_ms),
+        completed: record.completed_at_ms.map(format_ms),
+        pending,
+        consents: consent_rows(l, application.as_ref(), report.as_ref()),
+        report: report.as_ref().map(|r| ReportView::build(l, r, application.as_ref())),
+        form: (record.status == ApplicationStatus::Completed).then(|| decision_form(l, &reviews, form)),
+        reviews: reviews.iter().map(|r| review_row(l, r)).collect(),
+        id,
+    };
+    Ok(respond(status, lang, render(&page)?))
+}
+
+fn consent_rows(lang: Lang, application: Option<&Application>, report: Option<&Report>) -> Vec<ConsentRow> {
+    let Some(application) = application else { return Vec::new() };
+    application
+        .consents
+        .iter()
+        .map(|consent| {
+            let member = consent.id_number.masked();
+            let used = report.is_some_and(|r| {
+                r.members
+                    .iter()
+                    .filter(|m| m.id_number_masked == member)
+                    .any(|m| m.sources.values().any(|s| s.consent_id.as_deref() == Some(consent.id.as_str())))
+            });
+            ConsentRow {
+                id: consent.id.clone(),
+                agencies: consent
+                    .agencies
+                    .iter()
+                    .map(|a| lang.value(Kind::Agency, a.as_str()))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                purpose: lang.value(Kind::Program, consent.purpose.as_str()),
+                signed_at: format_time(consent.signed_at),
+                expires_at: format_time(consent.expires_at),
+                evidence: consent.evidence_ref.clone(),
+                used: lang.yes_no(used),
+                member,
+            }
+        })
+        .collect()
+}
+
+fn review_row(lang: Lang, review: &Review) -> ReviewRow {
+    ReviewRow {
+        at: format_ms(review.decided_at_ms),
+        officer: review.officer.clone(),
+        decision: lang.value(Kind::Decision, &review.decision),
+        class: decision_class(&review.decision),
+        note: review.note.clone(),
+    }
+}
+
+pub fn decision_class(decision: &str) -> &'static str {
+    match decision {
+        "approve" => "ok",
+        "reject" => "bad",
+        _ => "warn",
+    }
+}
+
+/// The decisions offered: after an approval or a rejection only a return, as
+/// `Store::record_review` will insist (the form only spares the officer a refusal).
+fn decision_form(lang: Lang, reviews: &[Review], state: FormState) -> DecisionForm {
+    let decided = reviews.last().is_some_and(|r| r.decision != "return");
+    let codes: &[&'static str] = if decided { &["return"] } else { &["approve", "reject", "return"] };
+    DecisionForm {
+        notice: decided.then_some(lang.labels().decided_notice),
+        errors: state.errors,
+        choices: Choice::all(lang, Kind::Decision, codes, state.decision.as_deref()),
+        note: state.note,
+    }
+}
