@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Property-based API test: runs schemathesis (from PyPI) against a running `hub serve`,
 # generating requests from the hub's own /api/v1/openapi.json with an admin token.
-# A bounded run (SCHEMATHESIS_MAX_EXAMPLES per operation, default 100, fixed seed);
-# it fails on any server error or any response that does not match the document
-# (status code, content type, headers, schema). Ends with a SIGTERM that must drain and exit 0.
+# A bounded run (SCHEMATHESIS_MAX_EXAMPLES per operation, default 100, fixed seed) of every
+# check: no server error, every response as documented (status, content type, headers,
+# schema), schema-violating input refused, methods, auth and links as documented. One
+# check is left out: `positive_data_acceptance` expects every schema-valid body to be
+# accepted, but some rules cannot be written in JSON Schema (an ID number's check digit
+# and birth date, `temporary` only for program temporary, a real calendar date), so the
+# parser rightly refuses such bodies with 422. Ends with a SIGTERM that must drain and exit 0.
 #
 # Usage: scripts/schemathesis.sh [path/to/hub]   (default target/debug/hub; run from the repo root)
 set -euo pipefail
@@ -11,7 +15,8 @@ set -euo pipefail
 HUB=${1:-target/debug/hub}
 SCHEMATHESIS_VERSION=4.32.5
 MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-100}
-CHECKS=${SCHEMATHESIS_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance}
+CHECKS=${SCHEMATHESIS_CHECKS:-all}
+EXCLUDED=${SCHEMATHESIS_EXCLUDED_CHECKS:-positive_data_acceptance}
 
 if ! python3 -m schemathesis.cli --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
   python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
@@ -37,7 +42,7 @@ cleanup() {
 trap cleanup EXIT
 
 for _ in $(seq 1 120); do
-  curl -sf "$base/healthz" >/dev/null 2>&1 && break
+  python3 -c "import urllib.request as u; u.urlopen('$base/healthz', timeout=2)" 2>/dev/null && break
   kill -0 "$hub_pid" 2>/dev/null || { cat "$work/hub.log"; echo "the hub did not start"; exit 1; }
   sleep 0.5
 done
@@ -48,6 +53,7 @@ status=0
 (cd "$work" && python3 -m schemathesis.cli run "$base/api/v1/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks "$CHECKS" \
+  --exclude-checks "$EXCLUDED" \
   --max-examples "$MAX_EXAMPLES" \
   --seed "${SCHEMATHESIS_SEED:-20261124}" \
   --request-timeout 40 \

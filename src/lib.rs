@@ -17,6 +17,7 @@
 //! - [`auth`]: JWT verification, roles and region scope.
 //! - [`api`]: REST handlers and problem details.
 //! - [`ui`]: the officers' server-rendered pages (sign-in, list, report, review, audit, print).
+//! - [`recheck`]: the beneficiary re-check batches and the diff of their reports.
 //! - [`webhooks`]: signed callbacks of finished applications, with retries.
 //! - [`metrics`]: the Prometheus recorder and `GET /metrics`.
 //! - [`settings`], [`startup`], [`telemetry`], [`cli`]: configuration and wiring.
@@ -32,6 +33,7 @@ pub mod domain;
 pub mod jobs;
 pub mod metrics;
 pub mod policy;
+pub mod recheck;
 pub mod resilience;
 pub mod settings;
 pub mod startup;

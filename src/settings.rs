@@ -36,6 +36,26 @@ pub struct Settings {
     pub ui: UiSettings,
     #[serde(default)]
     pub log: LogSettings,
+    /// Periodic re-checks run by `hub serve`; absent from older configs, hence the defaults.
+    #[serde(default)]
+    pub recheck: RecheckSettings,
+}
+
+/// `[recheck]`: whether and how `hub serve` runs the due re-checks itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RecheckSettings {
+    /// Run a batch of the re-checks due every `every_s` (one instance of the fleet at a time).
+    pub schedule_enabled: bool,
+    pub every_s: u64,
+    /// Households re-checked at once by a scheduled batch.
+    pub concurrency: usize,
+}
+
+impl Default for RecheckSettings {
+    fn default() -> Self {
+        Self { schedule_enabled: false, every_s: 3600, concurrency: 16 }
+    }
 }
 
 /// The officers' pages (`/ui/...`).

@@ -69,11 +69,18 @@ impl Application {
             max_attempts: settings.jobs.max_attempts.max(1),
         };
         let shutdown = completions.shutdown().clone();
+        let schedule = settings.recheck.schedule_enabled.then(|| crate::recheck::RecheckRunner {
+            store: store.clone(),
+            verifier: verifier.clone(),
+            pseudonymizer: (**pseudonymizer).clone(),
+            owner: format!("{instance}-recheck"),
+            job_lease: worker_config.lease,
+        });
         let workers = spawn_workers(worker_config, &instance, store.clone(), verifier, completions.clone());
         let callback_policy = CallbackPolicy::new(&settings.webhooks.allowed_hosts);
         let dispatcher = webhook_dispatcher(&settings, &store, &policies, &callback_policy, &instance);
         let retention = Duration::from_secs(settings.retention.evidence_days.saturating_mul(86_400));
-        let background = vec![
+        let mut background = vec![
             spawn_dispatcher(dispatcher, shutdown.draining.clone()),
             spawn_maintenance(store.clone(), retention, shutdown.draining.clone()),
             crate::metrics::applications::spawn_sampler(
@@ -82,6 +89,11 @@ impl Application {
                 shutdown.draining.clone(),
             ),
         ];
+        if let Some(runner) = schedule {
+            let every = Duration::from_secs(settings.recheck.every_s.max(1));
+            let concurrency = settings.recheck.concurrency.max(1);
+            background.push(crate::recheck::spawn_schedule(runner, every, concurrency, shutdown.draining.clone()));
+        }
         let grace = Duration::from_secs(settings.server.shutdown_grace_s);
 
         let listener = TcpListener::bind(&settings.server.bind)
@@ -172,6 +184,32 @@ impl Application {
         tracing::info!("stopped");
         result
     }
+}
+
+/// The verification path alone (store, cache, broker, policies) for `hub recheck run`: no
+/// server and no workers. Starts the embedded mocks when configured; the returned server
+/// must be kept alive while the runner works.
+pub async fn build_recheck_runner(
+    mut settings: Settings,
+) -> anyhow::Result<(crate::recheck::RecheckRunner, Option<mocks::MockServer>)> {
+    let mocks = if settings.agencies.embedded_mocks {
+        Some(start_embedded_mocks(&mut settings).await?)
+    } else {
+        None
+    };
+    let store = Store::connect(&settings.store).await?;
+    let policies = Arc::new(load_policies(&settings)?);
+    let resilience = build_resilience(&settings)?;
+    let cache = build_cache(&settings).await?;
+    let broker = build_broker(&settings, &resilience, cache)?.with_ledger(Arc::new(store.clone()));
+    let runner = crate::recheck::RecheckRunner {
+        store,
+        verifier: Arc::new(Verifier { broker, policies }),
+        pseudonymizer: Pseudonymizer::new(settings.cache.hmac_secret.expose_secret())?,
+        owner: format!("recheck-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]),
+        job_lease: Duration::from_secs(settings.jobs.lease_s.max(1)),
+    };
+    Ok((runner, mocks))
 }
 
 /// How often every instance samples the store for the queue and application gauges.

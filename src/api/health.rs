@@ -1,8 +1,10 @@
 //! Liveness and readiness probes.
 
+use super::problem::PROBLEM_JSON;
 use crate::cache::AgencyCache;
 use crate::resilience::Resilience;
 use crate::store::Store;
+use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
@@ -35,7 +37,8 @@ pub async fn healthz() -> HttpResponse {
     operation_id = "readyz",
     responses(
         (status = 200, description = "Ready: the store answers.", body = super::openapi::Readiness),
-        (status = 503, description = "Not ready: the store does not answer.", body = super::openapi::Readiness),
+        (status = 503, description = "Not ready: the store does not answer (problem details with the same figures).",
+            body = super::openapi::NotReady, content_type = "application/problem+json"),
     ),
     security(()),
 )]
@@ -50,11 +53,15 @@ pub async fn readyz(
     match store.ping().await {
         Ok(()) => HttpResponse::Ok()
             .json(json!({"status": "ready", "store": "ok", "cache": cache, "agencies": agencies})),
+        // Problem details like every error, with the readiness figures as extension members
+        // (`status` is the HTTP status there, as RFC 9457 wants).
         Err(error) => {
             tracing::warn!(error = ?error, "store not reachable");
-            HttpResponse::ServiceUnavailable().json(
-                json!({"status": "not_ready", "store": "unreachable", "cache": cache, "agencies": agencies}),
-            )
+            HttpResponse::ServiceUnavailable().insert_header((CONTENT_TYPE, PROBLEM_JSON)).json(json!({
+                "type": "/problems/not-ready", "title": "Service Unavailable", "status": 503,
+                "detail": "the store does not answer", "store": "unreachable", "cache": cache,
+                "agencies": agencies,
+            }))
         }
     }
 }

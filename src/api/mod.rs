@@ -3,6 +3,8 @@
 
 mod applications;
 mod audit;
+/// The beneficiary registry (re-checks).
+mod beneficiaries;
 /// Audit-row helpers, shared with the officers' pages (`crate::ui`).
 pub(crate) mod audited;
 mod caller;
@@ -40,6 +42,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(replay::replay)
         .service(reviews::decide)
         .service(consents::revoke)
+        .service(beneficiaries::list)
+        .service(beneficiaries::register)
         .service(audit::verify_chain)
         .service(audit::search)
         .service(openapi::openapi_json)

@@ -23,7 +23,7 @@ pub struct Decision {
     #[schema(value_type = super::openapi::DecisionName, required = true)]
     decision: Option<String>,
     /// The reason, 1 to 2000 characters once trimmed.
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 2000,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 2000, pattern = r"\S",
         example = "income confirmed with the household")]
     note: Option<String>,
 }

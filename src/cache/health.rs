@@ -39,6 +39,7 @@ impl HealthTracker {
     /// Records a failed call. Logs once when the cache turns degraded rather than once
     /// per call, because a down Redis fails every call.
     pub(super) fn failure(&self, operation: &'static str, cause: &dyn std::fmt::Display) {
+        metrics::counter!("hub_cache_errors_total", "operation" => operation).increment(1);
         let was_degraded = self.recently_failed();
         let now = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
         self.last_failure.store(now + 1, Ordering::Relaxed);

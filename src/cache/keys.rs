@@ -42,6 +42,7 @@ impl fmt::Debug for Pseudonymizer {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CacheKey {
     pub subject: String,
+    agency: Agency,
     key: String,
 }
 
@@ -50,11 +51,16 @@ impl CacheKey {
     /// answers (e.g. the tax income window).
     pub fn new(agency: Agency, subject: String, fingerprint: &str) -> Self {
         let key = format!("{KEY_PREFIX}{}:{}:{}", agency.as_str(), subject, fingerprint);
-        Self { subject, key }
+        Self { subject, agency, key }
     }
 
     pub fn as_str(&self) -> &str {
         &self.key
+    }
+
+    /// The agency's name, for metric labels (never the subject).
+    pub fn agency(&self) -> &'static str {
+        self.agency.as_str()
     }
 
     /// The cross-instance single-flight lock for this key: `hub:v1:lock:{agency}:…`.

@@ -150,6 +150,7 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<AgencyFacts, E>>,
 {
+    metrics::counter!("hub_cache_misses_total", "agency" => key.agency()).increment(1);
     let facts = fetch().await?;
     let fetched_at = OffsetDateTime::now_utc();
     let entry = CachedFacts { subject: key.subject.clone(), facts: facts.clone(), fetched_at };
@@ -158,6 +159,7 @@ where
 }
 
 fn from_cache(hit: CachedFacts) -> Arc<Found> {
+    metrics::counter!("hub_cache_hits_total", "agency" => hit.facts.agency().as_str()).increment(1);
     Arc::new(Found { facts: hit.facts, fetched_at: hit.fetched_at, cached: true })
 }
 

@@ -11,30 +11,31 @@ use std::str::FromStr;
 #[derive(Debug, Args)]
 pub struct MocksArgs {
     /// Fixture files (DESIGN §6 format); without any, the demo fixtures are served.
-    #[arg(long, num_args = 1..)]
+    #[arg(long, num_args = 1.., value_name = "FILE")]
     pub fixtures: Vec<PathBuf>,
-    /// Add N deterministic synthetic persons.
-    #[arg(long)]
+    /// Add N deterministic synthetic persons (no demo fixtures then, unless given).
+    #[arg(long, value_name = "N")]
     pub synthetic: Option<usize>,
     /// Seed of the synthetic population and of latency/error randomness.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Write the synthetic households' application bodies (JSON lines) to this file.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub write_applications: Option<PathBuf>,
+    /// Port to listen on; the four agencies share it under /tax, /bdc, /gjj and /bank.
     #[arg(long, default_value_t = 8090)]
     pub port: u16,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     /// Latency added to every agency request: "50" or a range "20-80" (ms).
-    #[arg(long, default_value = "0")]
+    #[arg(long, default_value = "0", value_name = "MS")]
     pub latency_ms: String,
     /// Fraction of agency requests answered 503, e.g. 0.05.
-    #[arg(long, default_value = "0")]
+    #[arg(long, default_value = "0", value_name = "FRACTION")]
     pub error_rate: String,
     /// How long a bank inquiry stays pending (ms).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_name = "MS")]
     pub bank_ready_ms: u64,
 }
 

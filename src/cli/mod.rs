@@ -5,6 +5,7 @@
 
 mod config_cmd;
 mod mocks_cmd;
+mod recheck_cmd;
 mod redact;
 mod token_cmd;
 
@@ -25,6 +26,7 @@ Examples:
   hub serve                                   API, workers and embedded mock agencies
   hub config check                            validate and print the effective configuration
   hub token --role officer --region 5001      a development JWT
+  hub recheck run --region 5001               re-check the beneficiaries due
   hub openapi > docs/openapi.json             the API description";
 
 #[derive(Debug, Parser)]
@@ -56,6 +58,10 @@ pub enum Command {
         them at once, and exits 0.")]
     Serve,
     /// Serve the four mock agencies as a standalone server.
+    #[command(long_about = "Serve the four mock agencies (tax, real estate, housing fund, bank) \
+        on one port, each in its own wire format, until Ctrl-C. Requests need the X-Api-Key of \
+        agencies.<name>.api_key from the configuration and an X-Consent-Ref. Faults can be \
+        changed while running with POST /__control/faults (see mocks/README.md).")]
     Mocks(mocks_cmd::MocksArgs),
     /// Print a development JWT signed with auth.dev_hs256_secret.
     #[command(long_about = "Print a development JWT signed with auth.dev_hs256_secret, \
@@ -72,6 +78,22 @@ pub enum Command {
     Config(ConfigCommand),
     /// Print the OpenAPI 3.1 description of the API (as served at /api/v1/openapi.json).
     Openapi,
+    /// Periodic re-checks of registered beneficiaries.
+    #[command(subcommand)]
+    Recheck(RecheckCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecheckCommand {
+    /// Re-check the beneficiaries due, as one resumable batch.
+    #[command(long_about = "Re-check the registered beneficiaries due (DESIGN §5, §8) against \
+        store.url with the configured agencies, showing progress (done/total, rate, ETA, \
+        failures) and a summary of verdict changes at the end. The batch is named by its \
+        parameters: running the same command again after an interruption resumes it and never \
+        re-checks a household already done in it. Households whose consent expired or was \
+        revoked are not queried; they are flagged needs_new_consent. Only one instance of a \
+        fleet runs a batch at a time (a database lease).")]
+    Run(recheck_cmd::RunArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +141,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
+        Command::Recheck(RecheckCommand::Run(args)) => recheck_cmd::run(args, &settings).await,
         Command::Openapi | Command::Config(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every subcommand says what it does and every option what it means, at every level.
+    fn assert_documented(command: &clap::Command, path: &str) {
+        assert!(command.get_about().is_some(), "`{path}` has no help text");
+        for arg in command.get_arguments() {
+            let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+            assert!(builtin || arg.get_help().is_some(), "`{path} --{}` has no help text", arg.get_id());
+        }
+        for sub in command.get_subcommands() {
+            assert_documented(sub, &format!("{path} {}", sub.get_name()));
+        }
+    }
+
+    #[test]
+    fn every_command_and_option_has_help() {
+        let command = Cli::command();
+        command.clone().debug_assert();
+        assert_documented(&command, "hub");
     }
 }

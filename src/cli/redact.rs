@@ -28,11 +28,9 @@ pub fn redact(value: &mut Value, secret: bool) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(|item| redact(item, secret)),
-        Value::String(text) if secret => {
-            if !text.is_empty() {
-                *text = REDACTED.to_owned();
-            }
-        }
+        // An unset secret stays visibly unset.
+        Value::String(text) if secret && text.is_empty() => {}
+        Value::String(text) if secret => *text = REDACTED.to_owned(),
         Value::String(text) => {
             if let Some(clean) = without_url_password(text) {
                 *text = clean;

@@ -7,17 +7,17 @@ use std::time::Duration;
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// intake, officer, auditor or admin.
-    #[arg(long)]
+    /// The role claim: intake, officer, auditor or admin.
+    #[arg(long, value_name = "ROLE")]
     pub role: String,
     /// A region prefix the token is scoped to (repeatable), e.g. 11 or 500103.
-    #[arg(long = "region", required = true)]
+    #[arg(long = "region", required = true, value_name = "PREFIX")]
     pub regions: Vec<String>,
     /// Lifetime, e.g. 30m, 1h, 12h or 3600s.
-    #[arg(long, default_value = "1h")]
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
     pub ttl: String,
     /// The caller's identity (`sub`); defaults to dev-<role>.
-    #[arg(long)]
+    #[arg(long, value_name = "SUB")]
     pub sub: Option<String>,
 }
 

@@ -12,7 +12,9 @@ use std::fmt;
 use time::OffsetDateTime;
 
 /// The agencies the hub can query. Adding one is an adapter module plus config.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Agency {
     Tax,

@@ -1,5 +1,6 @@
 //! The durable store: applications (which are also their jobs), reports with their
-//! evidence, idempotency keys and webhook deliveries.
+//! evidence, idempotency keys, webhook deliveries, and the beneficiary registry with its
+//! re-check batches.
 //!
 //! All data access goes through [`Store`]. It runs on SQLite (the embedded default, WAL
 //! with `synchronous=FULL`) or PostgreSQL through sqlx's `Any` driver with one set of
@@ -10,6 +11,7 @@
 
 mod applications;
 mod audit;
+mod beneficiaries;
 mod connect;
 mod consents;
 mod evidence;
@@ -19,6 +21,7 @@ mod reviews;
 mod webhooks;
 
 pub use applications::{ApplicationRecord, ApplicationStatus, Cursor, ListFilter, NewApplication};
+pub use beneficiaries::{BatchItem, Beneficiary, BeneficiaryFilter, NewBeneficiary, RecheckOutcome};
 pub use connect::Backend;
 pub use consents::{ConsentRecord, QueryPermit};
 pub use evidence::StoredEvidence;

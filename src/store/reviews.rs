@@ -53,7 +53,17 @@ impl Store {
         officer: &str,
     ) -> anyhow::Result<Result<Review, ReviewRefusal>> {
         let id_text = id.to_string();
+        let now = now_ms();
         let mut tx = self.pool.begin().await.context("Failed to begin a transaction")?;
+        // Write first: on SQLite this takes the write lock now (a read that later turns into
+        // a write fails with "database is locked" when another write came in between); on
+        // PostgreSQL it locks the application's row, so racing reviews queue up here.
+        sqlx::query("UPDATE applications SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&id_text)
+            .execute(&mut *tx)
+            .await
+            .context("Failed to lock the application for a review")?;
         let last = sqlx::query(
             "SELECT seq, decision FROM reviews WHERE application_id = $1 ORDER BY seq DESC LIMIT 1",
         )
@@ -71,7 +81,6 @@ impl Store {
             tx.rollback().await.context("Failed to roll back")?;
             return Ok(Err(ReviewRefusal::AlreadyDecided(previous)));
         }
-        let now = now_ms();
         sqlx::query(
             "INSERT INTO reviews (application_id, seq, decision, note, officer_sub, decided_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -84,6 +93,10 @@ impl Store {
         .execute(&mut *tx)
         .await
         .context("Failed to record a review")?;
+        if decision == "approve" {
+            // Here rather than in the handlers, so the API and the officers' pages both register.
+            super::beneficiaries::register_approved(&mut tx, &id_text).await?;
+        }
         tx.commit().await.context("Failed to commit a review")?;
         Ok(Ok(Review {
             decision: decision.into(),

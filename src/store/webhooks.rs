@@ -66,19 +66,34 @@ impl Store {
     ) -> anyhow::Result<()> {
         let now = now_ms();
         let id_text = id.to_string();
+        let state = match (delivered, next_attempt_ms) {
+            (true, _) => "delivered",
+            (false, Some(_)) => "pending",
+            (false, None) => "gave_up",
+        };
         let mut tx = self.pool.begin().await.context("Failed to begin a transaction")?;
-        let number: i64 = sqlx::query("SELECT attempts FROM webhooks WHERE application_id = $1")
-            .bind(&id_text)
-            .fetch_one(&mut *tx)
-            .await
-            .context("Failed to read a webhook")?
-            .try_get("attempts")?;
+        // Write first (a SQLite read that later turns into a write can fail with "database
+        // is locked"); the new attempt number comes back from the update.
+        let number: i64 = sqlx::query(
+            "UPDATE webhooks SET state = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3, \
+               lease_owner = NULL, lease_expires_at = NULL, updated_at = $4 WHERE application_id = $5 \
+             RETURNING attempts",
+        )
+        .bind(state)
+        .bind(next_attempt_ms.unwrap_or(now))
+        .bind(attempt.error.as_deref())
+        .bind(now)
+        .bind(&id_text)
+        .fetch_one(&mut *tx)
+        .await
+        .context("Failed to update a webhook")?
+        .try_get("attempts")?;
         sqlx::query(
             "INSERT INTO webhook_attempts (application_id, attempt, attempted_at, status_code, error, duration_ms) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&id_text)
-        .bind(number + 1)
+        .bind(number)
         .bind(now)
         .bind(attempt.status_code.map(i64::from))
         .bind(attempt.error.as_deref())
@@ -86,23 +101,6 @@ impl Store {
         .execute(&mut *tx)
         .await
         .context("Failed to record a webhook attempt")?;
-        let state = match (delivered, next_attempt_ms) {
-            (true, _) => "delivered",
-            (false, Some(_)) => "pending",
-            (false, None) => "gave_up",
-        };
-        sqlx::query(
-            "UPDATE webhooks SET state = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3, \
-               lease_owner = NULL, lease_expires_at = NULL, updated_at = $4 WHERE application_id = $5",
-        )
-        .bind(state)
-        .bind(next_attempt_ms.unwrap_or(now))
-        .bind(attempt.error.as_deref())
-        .bind(now)
-        .bind(&id_text)
-        .execute(&mut *tx)
-        .await
-        .context("Failed to update a webhook")?;
         tx.commit().await.context("Failed to commit a webhook attempt")?;
         Ok(())
     }

@@ -91,7 +91,12 @@ fn read_port(stderr: std::process::ChildStderr) -> u16 {
 fn admin_token() -> String {
     let settings = Settings::embedded_defaults().unwrap();
     let regions = ["1", "2", "3", "4", "5", "6"].map(String::from);
-    let request = MintRequest { sub: "drain-test", role: Role::Admin, regions: &regions, ttl: Duration::from_secs(600) };
+    let request = MintRequest {
+        sub: "drain-test",
+        role: Role::Admin,
+        regions: &regions,
+        ttl: Duration::from_secs(600),
+    };
     mint_token(&settings.auth, &request).unwrap()
 }
 
@@ -167,9 +172,17 @@ async fn sigterm_releases_an_unfinished_job_and_another_instance_finishes_it() {
     first.terminate();
     let status = first.exit_within(Duration::from_secs(30)).await;
     assert!(status.success(), "exit status {status:?}");
-    assert!(signalled.elapsed() < Duration::from_secs(12), "took {:?} for a 2 s grace period", signalled.elapsed());
+    assert!(
+        signalled.elapsed() < Duration::from_secs(12),
+        "took {:?} for a 2 s grace period",
+        signalled.elapsed()
+    );
     assert_eq!(waiting.await.unwrap().unwrap().status(), 202);
-    assert_eq!(stored_status(&store_url, &id).await, "queued", "the unfinished job was released, not left running");
+    assert_eq!(
+        stored_status(&store_url, &id).await,
+        "queued",
+        "the unfinished job was released, not left running"
+    );
 
     // The next instance takes the released job at once (its lease would hold it 10 minutes).
     let mut second = Hub::start(&store_url, "0", 5);

@@ -52,7 +52,8 @@ async fn no_log_line_contains_a_raw_id_number() {
         id_numbers(&demo["application"], &mut ids);
         app.verify(&demo["application"]).await;
     }
-    // Refusals, a bad body quoting an ID number, an audit search by ID number, a revocation.
+    // Refusals, a bad body quoting an ID number, an audit search by ID number, an ID number
+    // in a URL, a revocation.
     let body = &demos[0]["application"];
     let officer = app.token(Role::Officer, &["11"], "officer-elsewhere");
     let first: Value = app.submit(body, Some(10), &app.admin_token()).await.json().await.unwrap();
@@ -68,6 +69,8 @@ async fn no_log_line_contains_a_raw_id_number() {
         .send()
         .await
         .unwrap();
+    // A caller who puts an ID number in a URL: the logged path masks it.
+    app.get_application(&ids[0], &app.admin_token()).await;
     let consent = body["consents"][0]["id"].as_str().unwrap();
     app.client
         .post(format!("{}/api/v1/consents/{consent}/revoke", app.address))
@@ -80,6 +83,7 @@ async fn no_log_line_contains_a_raw_id_number() {
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.lines().count() > 100, "the workload was logged");
     assert!(logs.contains("request completed"));
+    assert_request_lines_identify_the_request(&logs);
     ids.sort();
     ids.dedup();
     assert!(ids.len() >= 30, "the workload used many ID numbers");
@@ -90,4 +94,26 @@ async fn no_log_line_contains_a_raw_id_number() {
             .collect();
         assert!(leaked.is_empty(), "a log line holds a raw ID number: {}", leaked[0]);
     }
+}
+
+/// Each request's closing line carries its request id, route template, path, status,
+/// latency and the caller's `sub`; a path holding an ID number is logged masked.
+fn assert_request_lines_identify_the_request(logs: &str) {
+    let lines: Vec<Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == "request completed")
+        .collect();
+    let read = lines
+        .iter()
+        .find(|line| line["span"]["route"] == "/api/v1/applications" && line["fields"]["status"] == 200)
+        .expect("a logged submission answered with its verdict");
+    let span = &read["span"];
+    assert_eq!(span["caller"], "test-admin", "{read}");
+    assert!(span["request_id"].as_str().is_some_and(|id| id.len() == 36), "{read}");
+    assert_eq!(span["path"], "/api/v1/applications", "the query string is not logged: {read}");
+    assert!(read["fields"]["latency_ms"].is_number(), "{read}");
+    let masked =
+        lines.iter().any(|line| line["span"]["path"].as_str().is_some_and(|p| p.contains("********")));
+    assert!(masked, "the ID number put in a URL was logged masked");
 }

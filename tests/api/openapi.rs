@@ -47,7 +47,8 @@ async fn every_operation_documents_its_errors_as_problem_details() {
             assert!(operation["operationId"].is_string(), "{name} has no operationId");
             assert!(operation["summary"].is_string(), "{name} has no summary");
             let statuses = operation["responses"].as_object().unwrap();
-            let secured = operation["security"].as_array().is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            let secured =
+                operation["security"].as_array().is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
             if path.starts_with("/api/v1/") && path != "/api/v1/openapi.json" {
                 assert!(secured, "{name} must require a bearer token");
                 for status in ["401", "429", "500"] {
@@ -55,7 +56,11 @@ async fn every_operation_documents_its_errors_as_problem_details() {
                 }
             }
             for (status, response) in statuses {
-                if !status.starts_with('4') && !(status.starts_with('5') && path.starts_with("/api/")) {
+                // Client errors everywhere and server errors of the API are problem details
+                // (a probe's 503 is its own JSON).
+                let problem =
+                    status.starts_with('4') || (status.starts_with('5') && path.starts_with("/api/"));
+                if !problem {
                     continue;
                 }
                 let reference = response["$ref"].as_str().unwrap_or_default();
@@ -67,6 +72,44 @@ async fn every_operation_documents_its_errors_as_problem_details() {
         }
     }
     assert!(operations >= 12, "every operation is described ({operations})");
+}
+
+/// Every `#[get("…")]`-style route in `src/api/` (and `/metrics`), as (method, path).
+fn routes_in_the_code() -> Vec<(String, String)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("src/api"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.push(root.join("src/metrics.rs"));
+    let mut routes = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for method in ["get", "post", "put", "patch", "delete"] {
+            for rest in text.split(&format!("#[{method}(\"")).skip(1) {
+                let path = rest.split('"').next().unwrap().to_owned();
+                if path != "/docs" {
+                    routes.push((method.to_owned(), path));
+                }
+            }
+        }
+    }
+    routes
+}
+
+#[test]
+fn every_route_of_the_api_is_in_the_document() {
+    let document: Value = serde_json::from_str(&hub::api::openapi::to_pretty_json()).unwrap();
+    let routes = routes_in_the_code();
+    assert!(routes.len() >= 12, "the routes were found: {routes:?}");
+    for (method, path) in routes {
+        assert!(
+            document["paths"][&path][&method].is_object(),
+            "{method} {path} is served but not described: annotate it with #[utoipa::path] \
+             and list it in `ApiDoc` (src/api/openapi/mod.rs)"
+        );
+    }
 }
 
 #[tokio::test]
@@ -86,7 +129,8 @@ async fn the_docs_page_is_served_with_its_own_assets() {
         assert_eq!(asset.status(), 200, "{url}");
         assert!(!asset.bytes().await.unwrap().is_empty(), "{url} is empty");
     }
-    let initializer = app.client.get(format!("{}/docs/swagger-initializer.js", app.address)).send().await.unwrap();
+    let initializer =
+        app.client.get(format!("{}/docs/swagger-initializer.js", app.address)).send().await.unwrap();
     assert!(initializer.text().await.unwrap().contains("/api/v1/openapi.json"));
 }
 
@@ -123,7 +167,8 @@ async fn every_kind_of_error_is_problem_details_with_a_request_id() {
     let unknown_route = app.client.get(url("/api/v2/nothing")).send().await.unwrap();
     assert_problem(unknown_route, 404, "/api/v2/nothing").await;
 
-    let wrong_method = app.client.delete(url("/api/v1/applications")).bearer_auth(&token).send().await.unwrap();
+    let wrong_method =
+        app.client.delete(url("/api/v1/applications")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(wrong_method.headers()["allow"], "GET, POST");
     assert_problem(wrong_method, 405, "/api/v1/applications").await;
 
@@ -138,7 +183,8 @@ async fn every_kind_of_error_is_problem_details_with_a_request_id() {
         .unwrap();
     assert_problem(too_large, 413, "/api/v1/applications").await;
 
-    let not_json = app.client.post(url(reviews)).bearer_auth(&token).body("decision=approve").send().await.unwrap();
+    let not_json =
+        app.client.post(url(reviews)).bearer_auth(&token).body("decision=approve").send().await.unwrap();
     assert_problem(not_json, 415, reviews).await;
 
     let bad_review = app
@@ -152,10 +198,21 @@ async fn every_kind_of_error_is_problem_details_with_a_request_id() {
     let problem = assert_problem(bad_review, 422, reviews).await;
     assert_eq!(problem["errors"][0]["field"], "body");
 
-    let bad_page = app.client.get(url("/api/v1/applications?page=x")).bearer_auth(&token).send().await.unwrap();
+    let bad_page =
+        app.client.get(url("/api/v1/applications?page=x")).bearer_auth(&token).send().await.unwrap();
     let problem = assert_problem(bad_page, 422, "/api/v1/applications").await;
     assert_eq!(problem["errors"][0]["field"], "page");
 
     let no_token = app.client.get(url("/api/v1/audit/verify")).send().await.unwrap();
     assert_problem(no_token, 401, "/api/v1/audit/verify").await;
+}
+
+#[tokio::test]
+async fn an_unready_hub_says_why_as_problem_details() {
+    let app = spawn_app().await;
+    app.store.close().await;
+    let response = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap();
+    let problem = assert_problem(response, 503, "/readyz").await;
+    assert_eq!(problem["store"], "unreachable", "{problem}");
+    assert!(problem["agencies"].is_object(), "{problem}");
 }

@@ -4,7 +4,8 @@
 //! every bad field at once, which a derived deserializer would not. These types only
 //! describe what it accepts; a unit test keeps their field names equal to the parser's.
 //! Money is a string with at most two decimals (`^[0-9]+(\.[0-9]{1,2})?$`, never negative);
-//! ID numbers are GB 11643: 17 digits and a check character (`x` is read as `X`).
+//! ID numbers are GB 11643: 17 digits and a check character (`x` is read as `X`). Text
+//! is trimmed, so it must hold a non-space character (`\S`).
 
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -79,13 +80,13 @@ pub struct HouseholdBody {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct MemberBody {
-    #[schema(min_length = 1, max_length = 100, example = "张三")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S", example = "张三")]
     name: String,
     /// Resident ID number (居民身份证号码), check digit verified; never echoed back unmasked.
     #[schema(pattern = r"^[0-9]{17}[0-9Xx]$", example = "11010519491231002X")]
     id_number: String,
     /// Relation to the applicant: `applicant` for exactly one member, free text otherwise.
-    #[schema(min_length = 1, max_length = 32, example = "applicant")]
+    #[schema(min_length = 1, max_length = 32, pattern = r"\S", example = "applicant")]
     relation: String,
     /// Certified disability grade, 1 (most severe) to 4.
     #[schema(minimum = 1, maximum = 4, nullable)]
@@ -119,7 +120,7 @@ pub enum DisabilityTypeName {
 #[allow(dead_code)]
 pub struct ConsentBody {
     /// The intake system's own id of the consent (unique within the body).
-    #[schema(min_length = 1, max_length = 64, example = "c-001")]
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S", example = "c-001")]
     id: String,
     /// Must be the ID number of a member of the household.
     #[schema(pattern = r"^[0-9]{17}[0-9Xx]$", example = "11010519491231002X")]
@@ -134,7 +135,7 @@ pub struct ConsentBody {
     #[schema(value_type = String, format = DateTime, example = "2027-11-20T09:00:00+08:00")]
     expires_at: String,
     /// Reference to the signed form in the intake system.
-    #[schema(min_length = 1, max_length = 128, example = "scan-7781")]
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S", example = "scan-7781")]
     evidence_ref: String,
 }
 
@@ -153,7 +154,7 @@ pub enum AgencyName {
 #[allow(dead_code)]
 pub struct RigidExpenseBody {
     /// What the expenditure is, e.g. `medical` or `education`.
-    #[schema(min_length = 1, max_length = 32, example = "medical")]
+    #[schema(min_length = 1, max_length = 32, pattern = r"\S", example = "medical")]
     kind: String,
     #[schema(pattern = r"^[0-9]+(\.[0-9]{1,2})?$", example = "300.00")]
     monthly_amount: String,

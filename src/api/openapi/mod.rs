@@ -9,7 +9,7 @@ pub mod body;
 pub mod problems;
 mod schemas;
 
-pub use schemas::{DecisionName, Liveness, Readiness, StatusName};
+pub use schemas::{DecisionName, Liveness, NotReady, Readiness, StatusName};
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get};
@@ -48,6 +48,8 @@ rate-limited (429 with `Retry-After`).";
         super::replay::replay,
         super::reviews::decide,
         super::consents::revoke,
+        super::beneficiaries::list,
+        super::beneficiaries::register,
         super::audit::search,
         super::audit::verify_chain,
         super::health::healthz,
@@ -74,6 +76,7 @@ rate-limited (429 with `Retry-After`).";
     tags(
         (name = "applications", description = "Submit, read, list, review and replay verifications."),
         (name = "consents", description = "Household members' authorizations (授权)."),
+        (name = "beneficiaries", description = "Registered beneficiaries and their periodic re-checks (定期核查)."),
         (name = "audit", description = "The hash-chained audit log, for auditors."),
         (name = "operations", description = "Probes, metrics and this document."),
     ),

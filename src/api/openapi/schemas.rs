@@ -34,15 +34,38 @@ pub struct Liveness {
     status: String,
 }
 
+/// `GET /readyz` when not ready: problem details with the readiness figures.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NotReady {
+    #[schema(rename = "type", example = "/problems/not-ready")]
+    kind: String,
+    #[schema(example = "Service Unavailable")]
+    title: String,
+    #[schema(example = 503)]
+    status: u16,
+    #[schema(example = "the store does not answer")]
+    detail: String,
+    #[schema(example = "/readyz")]
+    instance: String,
+    request_id: String,
+    #[schema(example = "unreachable")]
+    store: String,
+    /// `ok` or `degraded`.
+    cache: String,
+    /// As in a ready answer.
+    #[schema(value_type = Object)]
+    agencies: serde_json::Value,
+}
+
 /// `GET /readyz`: the store must answer; a degraded cache or an open agency breaker is
 /// reported but never makes the hub unready (every instance would see the same).
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct Readiness {
-    /// `ready` or `not_ready`.
+    /// `ready` (a hub that is not answers 503 with [`NotReady`]).
     #[schema(example = "ready")]
     status: String,
-    /// `ok` or `unreachable`.
     #[schema(example = "ok")]
     store: String,
     /// `ok` or `degraded` (Redis down or failing: every cache call is then a miss).
