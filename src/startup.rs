@@ -92,7 +92,12 @@ impl Application {
         if let Some(runner) = schedule {
             let every = Duration::from_secs(settings.recheck.every_s.max(1));
             let concurrency = settings.recheck.concurrency.max(1);
-            background.push(crate::recheck::spawn_schedule(runner, every, concurrency, shutdown.draining.clone()));
+            background.push(crate::recheck::spawn_schedule(
+                runner,
+                every,
+                concurrency,
+                shutdown.draining.clone(),
+            ));
         }
         let grace = Duration::from_secs(settings.server.shutdown_grace_s);
 

@@ -3,10 +3,10 @@
 
 mod applications;
 mod audit;
-/// The beneficiary registry (re-checks).
-mod beneficiaries;
 /// Audit-row helpers, shared with the officers' pages (`crate::ui`).
 pub(crate) mod audited;
+/// The beneficiary registry (re-checks).
+mod beneficiaries;
 mod caller;
 mod canonical;
 mod consents;

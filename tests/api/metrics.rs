@@ -61,6 +61,10 @@ async fn cache_hits_and_misses_are_counted_per_agency() {
     for agency in ["tax", "real_estate", "housing_fund", "bank"] {
         let misses = sample(&metrics, &format!("hub_cache_misses_total{{agency=\"{agency}\"}}"));
         let hits = sample(&metrics, &format!("hub_cache_hits_total{{agency=\"{agency}\"}}"));
-        assert_eq!((misses, hits), (Some(1.0), Some(1.0)), "{agency}: one live answer, then one from the cache");
+        assert_eq!(
+            (misses, hits),
+            (Some(1.0), Some(1.0)),
+            "{agency}: one live answer, then one from the cache"
+        );
     }
 }
