@@ -126,3 +126,7 @@ fn composition(old: &Report, new: &Report) -> Option<Composition> {
     let left: Vec<String> = before.iter().filter(|m| !after.contains(m)).cloned().collect();
     (!joined.is_empty() || !left.is_empty()).then_some(Composition { joined, left })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;

@@ -1,6 +1,7 @@
 //! Periodic re-checks: registration on approval, import, the batch runner's consent
 //! refusal, graduation with its grace period, the diff and resumption.
 
+use crate::database::Backend;
 use crate::helpers::{Options, TestApp, spawn_app_with};
 use hub::auth::Role;
 use hub::recheck::{BatchSpec, RecheckRunner, Summary};
@@ -48,7 +49,11 @@ fn body(program: &str, id_number: &str, expires_at: &str) -> Value {
 }
 
 async fn spawn() -> TestApp {
-    spawn_app_with(Options { fixtures: fixtures(), ..Options::default() }).await
+    spawn_on(Backend::Sqlite).await
+}
+
+async fn spawn_on(backend: Backend) -> TestApp {
+    spawn_app_with(Options { backend, fixtures: fixtures(), ..Options::default() }).await
 }
 
 /// Verifies and approves an application; returns its id.
@@ -156,9 +161,14 @@ async fn an_import_is_validated_like_an_application() {
     assert!(beneficiaries(&app, "").await.is_empty());
 }
 
-#[tokio::test]
-async fn wages_above_the_standard_graduate_with_the_grace_period_and_the_diff_shows_what_changed() {
-    let app = spawn().await;
+on_both_backends!(
+    graduation_and_diff,
+    wages_above_the_standard_graduate_with_the_grace_period_and_the_diff_shows_what_changed
+);
+async fn wages_above_the_standard_graduate_with_the_grace_period_and_the_diff_shows_what_changed(
+    backend: Backend,
+) {
+    let app = spawn_on(backend).await;
     let first = approve(&app, "dibao", RISING).await;
     assert_eq!(import(&app, RELIEF, "2030-11-20T09:00:00+08:00", true).await.status(), 201);
 
@@ -217,9 +227,9 @@ async fn an_expired_or_revoked_consent_refuses_the_recheck_and_flags_the_househo
     }
 }
 
-#[tokio::test]
-async fn an_interrupted_batch_resumed_rechecks_each_household_once() {
-    let app = spawn().await;
+on_both_backends!(interrupted_batch, an_interrupted_batch_resumed_rechecks_each_household_once);
+async fn an_interrupted_batch_resumed_rechecks_each_household_once(backend: Backend) {
+    let app = spawn_on(backend).await;
     for person in [RISING, ELDER, NEAR] {
         let program = if person == NEAR { "low_income" } else { "dibao" };
         approve(&app, program, person).await;
@@ -241,9 +251,9 @@ async fn an_interrupted_batch_resumed_rechecks_each_household_once() {
     assert_eq!(all["items"].as_array().unwrap().len(), 3 + 3, "three intakes and one re-check each");
 }
 
-#[tokio::test]
-async fn only_one_instance_of_a_fleet_runs_a_batch_at_a_time() {
-    let app = spawn().await;
+on_both_backends!(one_batch_at_a_time, only_one_instance_of_a_fleet_runs_a_batch_at_a_time);
+async fn only_one_instance_of_a_fleet_runs_a_batch_at_a_time(backend: Backend) {
+    let app = spawn_on(backend).await;
     let runner = runner(&app).await;
     let lease = hub::recheck::BATCH_LEASE;
     assert!(app.store.acquire_lease(lease, "other-instance", 60_000).await.unwrap());
