@@ -16,6 +16,7 @@
 
 mod assets;
 mod audit;
+mod changes;
 #[cfg(test)]
 mod contrast;
 mod csrf;

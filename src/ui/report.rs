@@ -30,6 +30,9 @@ struct ReportPage {
     completed: Option<String>,
     pending: Option<String>,
     report: Option<ReportView>,
+    /// Re-checks only: what changed since the previous report, shown first.
+    changes_title: &'static str,
+    changes: Vec<String>,
     consents: Vec<ConsentRow>,
     reviews: Vec<ReviewRow>,
     form: Option<DecisionForm>,
@@ -133,6 +136,8 @@ pub async fn page(
         submitted: format_ms(record.submitted_at_ms),
         completed: record.completed_at_ms.map(format_ms),
         pending,
+        changes_title: super::changes::title(l),
+        changes: super::changes::lines(l, record.report_json.as_deref()),
         consents: consent_rows(l, application.as_ref(), report.as_ref()),
         report: report.as_ref().map(|r| ReportView::build(l, r, application.as_ref())),
         form: (record.status == ApplicationStatus::Completed).then(|| decision_form(l, &reviews, form)),
