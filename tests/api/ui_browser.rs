@@ -15,6 +15,8 @@ async fn sign_in(browser: &Browser, app: &TestApp, token: &str) {
     browser.goto(&format!("{}/ui/login", app.address)).await;
     browser.type_into("#token", token).await;
     browser.click("form[action='/ui/login'] button[type=submit]").await;
+    // Wait for the list: navigating away earlier would abandon the sign-in.
+    browser.text_once_it_shows("核对申请列表").await;
 }
 
 /// Every demo household, so the list looks like an office's; the report shown is one whose
@@ -41,8 +43,8 @@ async fn an_officer_signs_in_opens_a_report_and_records_a_decision() {
     let browser = Browser::start().await;
     sign_in(&browser, &app, &app.token(Role::Officer, &["50"], "officer-cq")).await;
 
+    let list = browser.text_once_it_shows("核对申请列表").await;
     assert!(browser.url().await.ends_with("/ui/applications"), "signed in, the list opens");
-    let list = browser.text().await;
     assert!(list.contains("核对申请列表") && list.contains("officer-cq"));
     assert!(list.contains("500103********"), "applicants, masked");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
@@ -51,8 +53,8 @@ async fn an_officer_signs_in_opens_a_report_and_records_a_decision() {
     }
 
     browser.click(&format!("a[href='/ui/applications/{id}']")).await;
+    let report = browser.text_once_it_shows("规则核算过程").await;
     assert!(browser.title().await.starts_with("核对报告"));
-    let report = browser.text().await;
     assert!(
         report.contains("核对结论") && report.contains("规则核算过程") && report.contains("各部门数据来源")
     );
@@ -61,8 +63,8 @@ async fn an_officer_signs_in_opens_a_report_and_records_a_decision() {
     let note = "银行存款查询超时，已由申请人提供存折原件核实，余额与申报一致，同意。";
     browser.type_into("#note", note).await;
     browser.click("form.review-form button[type=submit]").await;
+    let decided = browser.text_once_it_shows(note).await;
     assert!(browser.url().await.contains(&format!("/ui/applications/{id}")), "back on the report");
-    let decided = browser.text().await;
     assert!(decided.contains(note), "the note is on the report");
     assert!(decided.contains("批准") && decided.contains("officer-cq"), "with the decision and who made it");
     if screenshots {
@@ -82,7 +84,7 @@ async fn another_regions_officer_sees_not_found_and_a_post_without_csrf_is_refus
 
     sign_in(&browser, &app, &app.token(Role::Officer, &["11"], "officer-bj")).await;
     browser.goto(&format!("{}/ui/applications/{id}", app.address)).await;
-    let refused = browser.text().await;
+    let refused = browser.text_once_it_shows("没有找到该申请").await;
     assert!(refused.contains("没有找到该申请"), "the not-found page: {refused}");
     assert!(!refused.contains("500103********0110"));
 
@@ -93,7 +95,7 @@ async fn another_regions_officer_sees_not_found_and_a_post_without_csrf_is_refus
     browser.click("#decision-approve").await;
     browser.type_into("#note", "forged").await;
     browser.click("form.review-form button[type=submit]").await;
-    assert!(browser.text().await.contains("请求被拒绝"), "refused");
+    assert!(browser.text_once_it_shows("请求被拒绝").await.contains("请求被拒绝"), "refused");
     assert!(app.store.reviews(id.parse().unwrap()).await.unwrap().is_empty(), "nothing recorded");
     browser.quit().await;
 }
