@@ -21,7 +21,6 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use std::time::Duration;
-use time::format_description::well_known::Rfc3339;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use uuid::Uuid;
@@ -106,19 +105,7 @@ pub async fn submit(
     }
     let new_id = Uuid::now_v7();
     let body_json = serde_json::to_string(&application).map_err(anyhow::Error::from)?;
-    let consents: Vec<ConsentRecord> = application
-        .consents
-        .iter()
-        .map(|c| ConsentRecord {
-            id: c.id.clone(),
-            subject: pseudonymizer.pseudonym(&c.id_number),
-            agencies: c.agencies.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(","),
-            purpose: c.purpose.as_str().to_owned(),
-            signed_at: c.signed_at.format(&Rfc3339).unwrap_or_default(),
-            expires_at: c.expires_at.format(&Rfc3339).unwrap_or_default(),
-            evidence_ref: c.evidence_ref.clone(),
-        })
-        .collect();
+    let consents: Vec<ConsentRecord> = ConsentRecord::of_application(&application, &pseudonymizer);
     let new = NewApplication {
         consents: &consents,
         id: new_id,

@@ -13,7 +13,6 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use time::Date;
-use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -140,7 +139,7 @@ pub async fn register(
     }
     let id = uuid::Uuid::now_v7().to_string();
     let body_json = serde_json::to_string(&application).map_err(anyhow::Error::from)?;
-    let consents = consent_records(&application, &pseudonymizer);
+    let consents = ConsentRecord::of_application(&application, &pseudonymizer);
     let benefit = benefit.map(|b| b.to_string());
     let due = due.to_string();
     let new = NewBeneficiary {
@@ -196,20 +195,4 @@ fn parse_import(entry: &Import) -> Result<(Application, Option<Money>, Date), Ap
 fn parse_date(text: &str, field: &str) -> Result<Date, ApiError> {
     Date::parse(text, format_description!("[year]-[month]-[day]"))
         .map_err(|_| ApiError::field(field, "must be a date like 2027-06-01"))
-}
-
-fn consent_records(application: &Application, pseudonymizer: &Pseudonymizer) -> Vec<ConsentRecord> {
-    application
-        .consents
-        .iter()
-        .map(|c| ConsentRecord {
-            id: c.id.clone(),
-            subject: pseudonymizer.pseudonym(&c.id_number),
-            agencies: c.agencies.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(","),
-            purpose: c.purpose.as_str().to_owned(),
-            signed_at: c.signed_at.format(&Rfc3339).unwrap_or_default(),
-            expires_at: c.expires_at.format(&Rfc3339).unwrap_or_default(),
-            evidence_ref: c.evidence_ref.clone(),
-        })
-        .collect()
 }

@@ -19,7 +19,6 @@ use hub::store::{ConsentRecord, NewBeneficiary, Store};
 use indicatif::ProgressBar;
 use secrecy::ExposeSecret;
 use std::time::Instant;
-use time::format_description::well_known::Rfc3339;
 use time::macros::date;
 
 const LATENCY_MS: &str = "20";
@@ -93,19 +92,7 @@ async fn import(
     for (n, body) in bodies.iter().enumerate() {
         let application = parse_application(body, today)
             .map_err(|e| anyhow::anyhow!("synthetic body {n} invalid: {e:?}"))?;
-        let consents: Vec<ConsentRecord> = application
-            .consents
-            .iter()
-            .map(|c| ConsentRecord {
-                id: c.id.clone(),
-                subject: pseudonymizer.pseudonym(&c.id_number),
-                agencies: c.agencies.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(","),
-                purpose: c.purpose.as_str().to_owned(),
-                signed_at: c.signed_at.format(&Rfc3339).unwrap_or_default(),
-                expires_at: c.expires_at.format(&Rfc3339).unwrap_or_default(),
-                evidence_ref: c.evidence_ref.clone(),
-            })
-            .collect();
+        let consents: Vec<ConsentRecord> = ConsentRecord::of_application(&application, pseudonymizer);
         let id = format!("bench-{n:07}");
         store
             .insert_beneficiary(&NewBeneficiary {

@@ -5,9 +5,12 @@ use super::audit::append_rows;
 use super::{Store, now_ms};
 use crate::audit::{AuditEvent, actions};
 use crate::broker::{PlannedQuery, QueryContext, QueryLedger};
+use crate::cache::Pseudonymizer;
+use crate::domain::Application;
 use anyhow::Context;
 use futures::future::BoxFuture;
 use sqlx::{Any, Row, Transaction};
+use time::format_description::well_known::Rfc3339;
 
 /// A consent as kept by the hub: the person only as a pseudonym.
 #[derive(Debug, Clone)]
@@ -20,6 +23,25 @@ pub struct ConsentRecord {
     pub signed_at: String,
     pub expires_at: String,
     pub evidence_ref: String,
+}
+
+impl ConsentRecord {
+    /// The records of an application's consents: the person as a pseudonym only.
+    pub fn of_application(application: &Application, pseudonymizer: &Pseudonymizer) -> Vec<Self> {
+        application
+            .consents
+            .iter()
+            .map(|c| Self {
+                id: c.id.clone(),
+                subject: pseudonymizer.pseudonym(&c.id_number),
+                agencies: c.agencies.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(","),
+                purpose: c.purpose.as_str().to_owned(),
+                signed_at: c.signed_at.format(&Rfc3339).unwrap_or_default(),
+                expires_at: c.expires_at.format(&Rfc3339).unwrap_or_default(),
+                evidence_ref: c.evidence_ref.clone(),
+            })
+            .collect()
+    }
 }
 
 /// The outcome of a consent being used for one planned query.
