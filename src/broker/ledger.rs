@@ -1,6 +1,7 @@
 //! The broker's duty before any agency is asked: record the query in the audit log and
 //! make sure its consent still stands. No audit row, no query; a revoked consent stops
-//! even queries of jobs already in flight.
+//! even queries of jobs already in flight, because every fan-out is authorized (in the
+//! same transaction as its audit rows) right before its queries are sent.
 
 use crate::domain::Agency;
 use futures::future::BoxFuture;
@@ -31,11 +32,4 @@ pub trait QueryLedger: Send + Sync {
         context: &'a QueryContext,
         planned: &'a [PlannedQuery],
     ) -> BoxFuture<'a, anyhow::Result<Vec<bool>>>;
-
-    /// Whether the consent behind `planned` is still in force, checked right before sending.
-    fn still_permitted<'a>(
-        &'a self,
-        context: &'a QueryContext,
-        planned: &'a PlannedQuery,
-    ) -> BoxFuture<'a, bool>;
 }

@@ -164,18 +164,6 @@ impl Broker {
                     async move {
                         let result = match decision {
                             Err(refused) => *refused,
-                            Ok(consent)
-                                if !self
-                                    .still_permitted(context, agency, &member.id_number, consent)
-                                    .await =>
-                            {
-                                tracing::info!(
-                                    agency = agency.as_str(),
-                                    "consent revoked while the job ran: not sent"
-                                );
-                                SourceResult::failed(SourceStatus::NoConsent, Some(consent.id.clone()))
-                                    .with_cause(Some("consent_revoked"))
-                            }
                             Ok(consent) => {
                                 let query =
                                     self.query(agency, &member.id_number, consent, application, window);
@@ -195,23 +183,6 @@ impl Broker {
             },
         );
         futures::future::join_all(members).await
-    }
-
-    /// The last check before a query leaves: its consent has not been revoked meanwhile.
-    async fn still_permitted(
-        &self,
-        context: &QueryContext,
-        agency: Agency,
-        person: &IdNumber,
-        consent: &Consent,
-    ) -> bool {
-        let Some(ledger) = &self.ledger else { return true };
-        let planned = PlannedQuery {
-            agency,
-            subject: self.pseudonymizer.pseudonym(person),
-            consent_id: Some(consent.id.clone()),
-        };
-        ledger.still_permitted(context, &planned).await
     }
 
     async fn query(

@@ -13,7 +13,7 @@ use crate::domain::{Application, Program, Recheck};
 use crate::jobs::Verifier;
 use crate::policy::Report;
 use crate::store::{
-    BatchItem, Beneficiary, BeneficiaryFilter, FinishedJob, NewApplication, RecheckOutcome, Store,
+    BatchItem, Beneficiary, BeneficiaryFilter, NewRecheck, RecheckOutcome, RecheckReport, Store,
 };
 use anyhow::Context;
 use futures::StreamExt;
@@ -191,35 +191,36 @@ impl RecheckRunner {
                     return self.store.flag_needs_new_consent(batch_id, &beneficiary.id).await;
                 }
                 let id = Uuid::now_v7();
-                let body_json = serde_json::to_string(&application)?;
-                let new = NewApplication {
+                let new = NewRecheck {
                     id,
-                    program: application.program.as_str(),
-                    region: application.region.as_str(),
-                    caller_sub: caller,
-                    applicant_masked: &beneficiary.applicant_masked,
-                    body_json: &body_json,
-                    consents: &[],
+                    program: application.program.as_str().to_owned(),
+                    region: application.region.as_str().to_owned(),
+                    caller_sub: caller.clone(),
+                    applicant_masked: beneficiary.applicant_masked.clone(),
+                    body_json: serde_json::to_string(&application)?,
                 };
-                self.store.start_recheck(batch_id, &beneficiary, &new, &self.owner, self.lease_ms()).await?;
+                self.store
+                    .start_recheck(batch_id, &beneficiary.id, new, &self.owner, self.lease_ms())
+                    .await?;
                 (id, application)
             }
         };
-        let report_json = self.verify(&beneficiary, id, &application).await?;
-        self.record(batch_id, &beneficiary, &id.to_string(), &report_json).await
+        self.verify(batch_id, &beneficiary, id, &application).await
     }
 
     fn lease_ms(&self) -> i64 {
         self.job_lease.as_millis() as i64
     }
 
-    /// Verifies and stores the report with its `changes`; returns the stored report JSON.
+    /// Verifies, and stores the report with its `changes` together with the outcome on
+    /// the beneficiary and the batch.
     async fn verify(
         &self,
+        batch_id: &str,
         beneficiary: &Beneficiary,
         id: Uuid,
         application: &Application,
-    ) -> anyhow::Result<String> {
+    ) -> anyhow::Result<()> {
         let context =
             QueryContext { application_id: id.to_string(), caller_sub: beneficiary.caller_sub.clone() };
         let verification = self.verifier.verify(application, &context).await;
@@ -237,19 +238,19 @@ impl RecheckRunner {
             object.insert("changes".into(), serde_json::to_value(changes)?);
         }
         let report_json = serde_json::to_string(&json)?;
-        let verdict = serde_json::to_value(report.verdict)?;
-        let finished = FinishedJob {
-            verdict: verdict.as_str().unwrap_or_default(),
-            report_json: &report_json,
-            evidence_json: &serde_json::to_string(&verification.evidence)?,
-            policy_version: &report.policy_version,
-            policy_params_json: &serde_json::to_string(&verification.params)?,
-            callback_url: None,
+        let id = id.to_string();
+        let outcome = outcome_of(beneficiary, &id, report)?;
+        let stored = RecheckReport {
+            verdict: outcome.verdict.clone(),
+            report_json,
+            evidence_json: serde_json::to_string(&verification.evidence)?,
+            policy_version: report.policy_version.clone(),
+            policy_params_json: serde_json::to_string(&verification.params)?,
         };
-        if !self.store.complete_job(id, &self.owner, &finished).await? {
+        if !self.store.complete_recheck(batch_id, &beneficiary.id, stored, &self.owner, outcome).await? {
             anyhow::bail!("lost the lease of re-check {id}");
         }
-        Ok(report_json)
+        Ok(())
     }
 
     async fn previous_report(&self, beneficiary: &Beneficiary) -> anyhow::Result<Option<(String, Report)>> {
@@ -259,6 +260,7 @@ impl RecheckRunner {
         Ok(Some((previous.clone(), serde_json::from_str(&json).context("previous report unreadable")?)))
     }
 
+    /// Records the outcome of a re-check whose report an interrupted run already stored.
     async fn record(
         &self,
         batch_id: &str,
@@ -268,26 +270,33 @@ impl RecheckRunner {
     ) -> anyhow::Result<()> {
         let report: Report =
             serde_json::from_str(report_json).context("stored re-check report unreadable")?;
-        let previous_due =
-            Date::parse(&beneficiary.recheck_due, time::macros::format_description!("[year]-[month]-[day]"))
-                .context("stored recheck_due unreadable")?;
-        let next = outcome::next_state(&report, previous_due);
-        let verdict = serde_json::to_value(report.verdict)?;
-        let verdict = verdict.as_str().unwrap_or_default();
-        let category = report.category.map(serde_json::to_value).transpose()?;
-        let benefit = report.suggested_monthly_benefit.map(|b| b.to_string());
-        let old = beneficiary.last_verdict.as_deref().unwrap_or("registered");
-        let outcome = RecheckOutcome {
-            application_id: id,
-            status: next.status,
-            verdict,
-            category: category.as_ref().and_then(|c| c.as_str()),
-            benefit: benefit.as_deref(),
-            recheck_due: &next.recheck_due.to_string(),
-            outcome: &format!("{old}->{verdict}"),
-        };
+        let outcome = outcome_of(beneficiary, id, &report)?;
         self.store.finish_recheck(batch_id, &beneficiary.id, &outcome).await
     }
+}
+
+/// What a re-check's report means for its beneficiary.
+fn outcome_of(
+    beneficiary: &Beneficiary,
+    application_id: &str,
+    report: &Report,
+) -> anyhow::Result<RecheckOutcome> {
+    let previous_due =
+        Date::parse(&beneficiary.recheck_due, time::macros::format_description!("[year]-[month]-[day]"))
+            .context("stored recheck_due unreadable")?;
+    let next = outcome::next_state(report, previous_due);
+    let verdict = serde_json::to_value(report.verdict)?.as_str().unwrap_or_default().to_owned();
+    let category = report.category.map(serde_json::to_value).transpose()?;
+    let old = beneficiary.last_verdict.as_deref().unwrap_or("registered");
+    Ok(RecheckOutcome {
+        application_id: application_id.to_owned(),
+        status: next.status.to_owned(),
+        outcome: format!("{old}->{verdict}"),
+        verdict,
+        category: category.as_ref().and_then(|c| c.as_str()).map(str::to_owned),
+        benefit: report.suggested_monthly_benefit.map(|b| b.to_string()),
+        recheck_due: next.recheck_due.to_string(),
+    })
 }
 
 /// Stops the lease renewal however the batch ends, dropped mid-way included (it then

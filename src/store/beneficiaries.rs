@@ -57,15 +57,16 @@ pub struct BeneficiaryFilter {
 }
 
 /// The outcome of re-checking one household, written with its batch item.
-pub struct RecheckOutcome<'a> {
-    pub application_id: &'a str,
-    pub status: &'a str,
-    pub verdict: &'a str,
-    pub category: Option<&'a str>,
-    pub benefit: Option<&'a str>,
-    pub recheck_due: &'a str,
+#[derive(Debug, Clone)]
+pub struct RecheckOutcome {
+    pub application_id: String,
+    pub status: String,
+    pub verdict: String,
+    pub category: Option<String>,
+    pub benefit: Option<String>,
+    pub recheck_due: String,
     /// `old->new` verdicts, for the batch summary.
-    pub outcome: &'a str,
+    pub outcome: String,
 }
 
 /// One household of a batch.
@@ -171,51 +172,6 @@ impl Store {
             .collect()
     }
 
-    /// Inserts the re-check's application, already leased to `owner` (so no worker of a
-    /// running `hub serve` takes it), and links it to its batch item, in one transaction.
-    pub async fn start_recheck(
-        &self,
-        batch_id: &str,
-        beneficiary: &Beneficiary,
-        application: &super::NewApplication<'_>,
-        owner: &str,
-        lease_ms: i64,
-    ) -> anyhow::Result<()> {
-        let now = now_ms();
-        let id = application.id.to_string();
-        let mut tx = self.pool.begin().await.context("Failed to begin a transaction")?;
-        sqlx::query(
-            "INSERT INTO applications (id, status, program, region, caller_sub, applicant_masked, body, \
-             attempts, lease_owner, lease_expires_at, submitted_at, started_at, updated_at) \
-             VALUES ($1, 'running', $2, $3, $4, $5, $6, 1, $7, $8, $9, $9, $9)",
-        )
-        .bind(&id)
-        .bind(application.program)
-        .bind(application.region)
-        .bind(application.caller_sub)
-        .bind(application.applicant_masked)
-        .bind(application.body_json)
-        .bind(owner)
-        .bind(now + lease_ms)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .context("Failed to insert a re-check")?;
-        sqlx::query(
-            "UPDATE recheck_batch_items SET application_id = $1, updated_at = $2 \
-             WHERE batch_id = $3 AND beneficiary_id = $4",
-        )
-        .bind(&id)
-        .bind(now)
-        .bind(batch_id)
-        .bind(&beneficiary.id)
-        .execute(&mut *tx)
-        .await
-        .context("Failed to link a re-check")?;
-        tx.commit().await.context("Failed to commit a re-check")?;
-        Ok(())
-    }
-
     /// Takes over an unfinished re-check of an interrupted run. Returns false when it is
     /// already final.
     pub async fn retake_recheck(
@@ -237,35 +193,6 @@ impl Store {
         .await
         .context("Failed to take over a re-check")?;
         Ok(taken.rows_affected() == 1)
-    }
-
-    /// Records a re-check's outcome on its beneficiary and closes its batch item.
-    pub async fn finish_recheck(
-        &self,
-        batch_id: &str,
-        beneficiary_id: &str,
-        outcome: &RecheckOutcome<'_>,
-    ) -> anyhow::Result<()> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await.context("Failed to begin a transaction")?;
-        sqlx::query(
-            "UPDATE beneficiaries SET status = $1, last_application_id = $2, last_verdict = $3, \
-             category = COALESCE($4, category), benefit = $5, recheck_due = $6, updated_at = $7 WHERE id = $8",
-        )
-        .bind(outcome.status)
-        .bind(outcome.application_id)
-        .bind(outcome.verdict)
-        .bind(outcome.category)
-        .bind(outcome.benefit)
-        .bind(outcome.recheck_due)
-        .bind(now)
-        .bind(beneficiary_id)
-        .execute(&mut *tx)
-        .await
-        .context("Failed to update a beneficiary")?;
-        close_item(&mut tx, batch_id, beneficiary_id, outcome.outcome, now).await?;
-        tx.commit().await.context("Failed to commit a re-check outcome")?;
-        Ok(())
     }
 
     /// A re-check refused for want of a valid consent: the household is flagged for a new
@@ -290,23 +217,23 @@ impl Store {
         caller_sub: &str,
         consents: &[(String, String)],
     ) -> anyhow::Result<bool> {
-        for (id, subject) in consents {
-            let row = sqlx::query(
-                "SELECT revoked_at FROM consents WHERE caller_sub = $1 AND id = $2 AND subject = $3",
-            )
-            .bind(caller_sub)
-            .bind(id)
-            .bind(subject)
-            .fetch_optional(&self.pool)
-            .await
-            .context("Failed to read a consent")?;
-            if let Some(row) = row
-                && row.try_get::<Option<i64>, _>("revoked_at")?.is_some()
-            {
-                return Ok(true);
-            }
+        if consents.is_empty() {
+            return Ok(false);
         }
-        Ok(false)
+        // One statement for the whole household.
+        let pairs: Vec<String> = (0..consents.len())
+            .map(|n| format!("(id = ${} AND subject = ${})", 2 * n + 2, 2 * n + 3))
+            .collect();
+        let sql = format!(
+            "SELECT 1 AS revoked FROM consents WHERE caller_sub = $1 AND revoked_at IS NOT NULL AND ({}) LIMIT 1",
+            pairs.join(" OR ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(caller_sub);
+        for (id, subject) in consents {
+            query = query.bind(id).bind(subject);
+        }
+        let row = query.fetch_optional(&self.pool).await.context("Failed to read the consents")?;
+        Ok(row.is_some())
     }
 
     /// Takes (or renews) the lease `name` for `owner`; false while another owner holds it.
@@ -419,7 +346,7 @@ async fn insert(
     Ok(())
 }
 
-async fn close_item(
+pub(super) async fn close_item(
     tx: &mut Transaction<'static, Any>,
     batch_id: &str,
     beneficiary_id: &str,

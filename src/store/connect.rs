@@ -40,7 +40,14 @@ impl Store {
             });
         }
         let pool = pool_options.connect_with(options).await.context("Failed to connect to the store")?;
-        let store = Store { pool, backend, audit_lock: Default::default() };
+        let store = Store {
+            pool,
+            backend,
+            audit_lock: Default::default(),
+            ledger_group: Default::default(),
+            recheck_lock: Default::default(),
+            recheck_group: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }

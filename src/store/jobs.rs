@@ -3,7 +3,7 @@
 use super::applications::parse_id;
 use super::{Backend, Store, now_ms};
 use anyhow::Context;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -74,59 +74,10 @@ impl Store {
         worker: &str,
         finished: &FinishedJob<'_>,
     ) -> anyhow::Result<bool> {
-        let now = now_ms();
-        let id_text = id.to_string();
         let mut tx = self.pool.begin().await.context("Failed to begin a transaction")?;
-        let marked = sqlx::query(
-            "UPDATE applications SET status = 'completed', verdict = $1, completed_at = $2, updated_at = $2, \
-               lease_owner = NULL, lease_expires_at = NULL \
-             WHERE id = $3 AND status = 'running' AND lease_owner = $4",
-        )
-        .bind(finished.verdict)
-        .bind(now)
-        .bind(&id_text)
-        .bind(worker)
-        .execute(&mut *tx)
-        .await
-        .context("Failed to mark a job completed")?;
-        if marked.rows_affected() != 1 {
+        if !store_report(&mut tx, id, worker, finished, now_ms()).await? {
             tx.rollback().await.context("Failed to roll back")?;
             return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO policy_versions (version, params, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (version) DO NOTHING",
-        )
-        .bind(finished.policy_version)
-        .bind(finished.policy_params_json)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .context("Failed to record a policy version")?;
-        sqlx::query(
-            "INSERT INTO reports (application_id, verdict, report, evidence, policy_version, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&id_text)
-        .bind(finished.verdict)
-        .bind(finished.report_json)
-        .bind(finished.evidence_json)
-        .bind(finished.policy_version)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .context("Failed to store a report")?;
-        if let Some(url) = finished.callback_url {
-            sqlx::query(
-                "INSERT INTO webhooks (application_id, url, state, attempts, next_attempt_at, created_at, updated_at) \
-                 VALUES ($1, $2, 'pending', 0, $3, $3, $3)",
-            )
-            .bind(&id_text)
-            .bind(url)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("Failed to schedule a webhook")?;
         }
         tx.commit().await.context("Failed to commit a report")?;
         Ok(true)
@@ -198,4 +149,67 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Marks job `id` completed and stores its report inside `tx`; false (nothing written)
+/// when `worker` no longer holds its lease. The caller commits or rolls back.
+pub(super) async fn store_report(
+    tx: &mut Transaction<'static, Any>,
+    id: Uuid,
+    worker: &str,
+    finished: &FinishedJob<'_>,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let id_text = id.to_string();
+    let marked = sqlx::query(
+        "UPDATE applications SET status = 'completed', verdict = $1, completed_at = $2, updated_at = $2, \
+           lease_owner = NULL, lease_expires_at = NULL \
+         WHERE id = $3 AND status = 'running' AND lease_owner = $4",
+    )
+    .bind(finished.verdict)
+    .bind(now)
+    .bind(&id_text)
+    .bind(worker)
+    .execute(&mut **tx)
+    .await
+    .context("Failed to mark a job completed")?;
+    if marked.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO policy_versions (version, params, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (version) DO NOTHING",
+    )
+    .bind(finished.policy_version)
+    .bind(finished.policy_params_json)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .context("Failed to record a policy version")?;
+    sqlx::query(
+        "INSERT INTO reports (application_id, verdict, report, evidence, policy_version, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id_text)
+    .bind(finished.verdict)
+    .bind(finished.report_json)
+    .bind(finished.evidence_json)
+    .bind(finished.policy_version)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .context("Failed to store a report")?;
+    if let Some(url) = finished.callback_url {
+        sqlx::query(
+            "INSERT INTO webhooks (application_id, url, state, attempts, next_attempt_at, created_at, updated_at) \
+             VALUES ($1, $2, 'pending', 0, $3, $3, $3)",
+        )
+        .bind(&id_text)
+        .bind(url)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .context("Failed to schedule a webhook")?;
+    }
+    Ok(true)
 }

@@ -15,18 +15,23 @@ mod beneficiaries;
 mod connect;
 mod consents;
 mod evidence;
+mod group_commit;
 mod idempotency;
 mod jobs;
+mod ledger;
+mod recheck_writes;
 mod reviews;
 mod webhooks;
 
 pub use applications::{ApplicationRecord, ApplicationStatus, Cursor, ListFilter, NewApplication};
 pub use beneficiaries::{BatchItem, Beneficiary, BeneficiaryFilter, NewBeneficiary, RecheckOutcome};
 pub use connect::Backend;
-pub use consents::{ConsentRecord, QueryPermit};
+pub use consents::ConsentRecord;
 pub use evidence::StoredEvidence;
 pub use idempotency::{IdempotencyKey, InsertOutcome};
 pub use jobs::{ClaimedJob, FinishedJob, StatusCount};
+pub use ledger::QueryPermit;
+pub use recheck_writes::{NewRecheck, RecheckReport};
 pub use reviews::{Review, ReviewRefusal};
 pub use webhooks::{DueWebhook, WebhookAttempt};
 
@@ -38,6 +43,12 @@ pub struct Store {
     backend: Backend,
     /// Serializes audit appends within this process (see `audit.rs`).
     audit_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Fan-outs waiting to be authorized together (see `ledger.rs`).
+    ledger_group: std::sync::Arc<group_commit::GroupCommit<ledger::Authorization, Vec<bool>>>,
+    /// Leads the re-check writes' groups on PostgreSQL (on SQLite the audit lock does).
+    recheck_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Re-check writes waiting to be committed together (see `recheck_writes.rs`).
+    recheck_group: std::sync::Arc<group_commit::GroupCommit<recheck_writes::RecheckWrite, bool>>,
 }
 
 impl Store {
