@@ -1,7 +1,13 @@
 //! The `changes` section of a re-check report: what differs from the previous report, so an
-//! officer reads only what changed. A pure function of the two reports.
+//! officer reads only what changed. A pure function of the two reports and, when the
+//! previous check's evidence is still kept, of the two evidences (for the units behind the
+//! property counts, see [`units`]).
 
-use crate::domain::Money;
+mod units;
+
+pub use units::UnitChange;
+
+use crate::domain::{MemberEvidence, Money};
 use crate::policy::{Category, Report, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -13,11 +19,18 @@ pub struct Change<T> {
     pub new: T,
 }
 
-/// Property counts before and after.
+/// Property counts before and after, and the units behind a change when both evidences
+/// allow to tell (empty, and left out of the JSON, when they do not or nothing moved).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PropertyChange {
     pub residential: Change<u32>,
     pub non_residential: Change<u32>,
+    /// Units a member holds now and did not before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub appeared: Vec<UnitChange>,
+    /// Units a member held before and does not now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gone: Vec<UnitChange>,
 }
 
 /// Per-capita financial assets that crossed the per-capita limit, in either direction.
@@ -68,15 +81,30 @@ impl Changes {
     }
 }
 
-/// Compares `new` with `old`. `limit_per_capita` is the financial-asset limit per person of
-/// the beneficiary's programme under the current parameters.
+/// Compares `new` with `old` on the reports alone (property counts, no units).
+/// `limit_per_capita` is the financial-asset limit per person of the beneficiary's programme
+/// under the current parameters.
 pub fn diff(old: &Report, new: &Report, limit_per_capita: Money) -> Changes {
+    diff_with_units(old, new, limit_per_capita, None)
+}
+
+/// [`diff`], plus the units that appeared or went when `evidence` holds the previous and
+/// the new check's evidence, in that order; `None` (the previous evidence purged, or never
+/// kept) gives the counts alone. A sale and a purchase keep the counts equal, so the
+/// `properties` section is there whenever a count changed or a unit moved.
+pub fn diff_with_units(
+    old: &Report,
+    new: &Report,
+    limit_per_capita: Money,
+    evidence: Option<(&[MemberEvidence], &[MemberEvidence])>,
+) -> Changes {
+    let units = evidence.map(|(before, after)| units::compare(before, after)).unwrap_or_default();
     Changes {
         previous_application: None,
         verdict: changed(old.verdict, new.verdict),
         category: changed(old.category, new.category),
         income: income(old, new),
-        properties: properties(old, new),
+        properties: properties(old, new, units),
         assets: assets(old, new, limit_per_capita),
         household: composition(old, new),
     }
@@ -101,12 +129,14 @@ fn income(old: &Report, new: &Report) -> BTreeMap<String, Change<Money>> {
         .collect()
 }
 
-fn properties(old: &Report, new: &Report) -> Option<PropertyChange> {
+fn properties(old: &Report, new: &Report, units: units::UnitChanges) -> Option<PropertyChange> {
     let same = old.residential_properties == new.residential_properties
         && old.non_residential_properties == new.non_residential_properties;
-    (!same).then_some(PropertyChange {
+    (!same || !units.is_empty()).then_some(PropertyChange {
         residential: Change { old: old.residential_properties, new: new.residential_properties },
         non_residential: Change { old: old.non_residential_properties, new: new.non_residential_properties },
+        appeared: units.appeared,
+        gone: units.gone,
     })
 }
 

@@ -9,7 +9,7 @@
 use super::{BATCH_LEASE, consent, diff, outcome};
 use crate::broker::QueryContext;
 use crate::cache::Pseudonymizer;
-use crate::domain::{Application, Program, Recheck};
+use crate::domain::{Application, MemberEvidence, Program, Recheck};
 use crate::jobs::Verifier;
 use crate::policy::Report;
 use crate::store::{
@@ -226,9 +226,11 @@ impl RecheckRunner {
         let verification = self.verifier.verify(application, &context).await;
         let report = &verification.report;
         let changes = match self.previous_report(beneficiary).await? {
-            Some((previous_id, previous)) => {
+            Some((previous_id, previous, previous_evidence)) => {
                 let limit = asset_limit(&verification.params, application);
-                let changes = diff::diff(&previous, report, limit);
+                let evidence =
+                    previous_evidence.as_deref().map(|old| (old, verification.evidence.as_slice()));
+                let changes = diff::diff_with_units(&previous, report, limit, evidence);
                 Some(diff::Changes { previous_application: Some(previous_id), ..changes })
             }
             None => None,
@@ -253,11 +255,26 @@ impl RecheckRunner {
         Ok(())
     }
 
-    async fn previous_report(&self, beneficiary: &Beneficiary) -> anyhow::Result<Option<(String, Report)>> {
+    /// The previous report with its evidence, read together; the evidence is `None` once
+    /// purged, or when it no longer reads (the diff then gives property counts alone).
+    async fn previous_report(
+        &self,
+        beneficiary: &Beneficiary,
+    ) -> anyhow::Result<Option<(String, Report, Option<Vec<MemberEvidence>>)>> {
         let Some(previous) = &beneficiary.last_application_id else { return Ok(None) };
-        let record = self.store.get_application(Uuid::parse_str(previous)?).await?;
-        let Some(json) = record.and_then(|r| r.report_json) else { return Ok(None) };
-        Ok(Some((previous.clone(), serde_json::from_str(&json).context("previous report unreadable")?)))
+        let Some(stored) = self.store.evidence(Uuid::parse_str(previous)?).await? else { return Ok(None) };
+        let report = serde_json::from_str(&stored.report_json).context("previous report unreadable")?;
+        let evidence = stored.evidence_json.and_then(|json| match serde_json::from_str(&json) {
+            Ok(evidence) => Some(evidence),
+            Err(error) => {
+                // Only the unit list is lost; the re-check itself must not fail for it. The
+                // message is not logged: it may quote a value, and the evidence holds raw IDs.
+                let (line, column) = (error.line(), error.column());
+                tracing::warn!(previous = %previous, line, column, "previous evidence unreadable");
+                None
+            }
+        });
+        Ok(Some((previous.clone(), report, evidence)))
     }
 
     /// Records the outcome of a re-check whose report an interrupted run already stored.

@@ -49,6 +49,7 @@ pub fn lines(lang: Lang, report_json: Option<&str>) -> Vec<String> {
             if zh { "非住宅房产" } else { "Non-residential units" },
             pair(&properties["non_residential"])
         ));
+        lines.extend(unit_lines(lang, properties));
     }
     if changes["assets"].is_object() {
         let assets = &changes["assets"];
@@ -85,6 +86,53 @@ pub fn lines(lang: Lang, report_json: Option<&str>) -> Vec<String> {
     lines
 }
 
+/// One line per unit that went or appeared, right after the counts, so the officer sees
+/// which property: member (masked), unit number, usage, area and share. Each line reads on
+/// its own (a screen reader reads list items one by one).
+fn unit_lines(lang: Lang, properties: &Value) -> Vec<String> {
+    let zh = lang == Lang::Zh;
+    let mut lines = Vec::new();
+    for (key, label) in [
+        ("gone", if zh { "减少房产" } else { "Property gone" }),
+        ("appeared", if zh { "新增房产" } else { "Property appeared" }),
+    ] {
+        for unit in properties[key].as_array().into_iter().flatten() {
+            let usage = usage(lang, &unit["usage"]);
+            let (area, share) = (text(&unit["area_m2"]), text(&unit["share"]));
+            lines.push(if zh {
+                format!(
+                    "{label} {}: 不动产单元号 {}（{usage}，{area} m²，份额 {share}）",
+                    text(&unit["member"]),
+                    text(&unit["unit_id"])
+                )
+            } else {
+                format!(
+                    "{label}, {}: unit {} ({usage}, {area} m², share {share})",
+                    text(&unit["member"]),
+                    text(&unit["unit_id"])
+                )
+            });
+        }
+    }
+    lines
+}
+
+/// The registry's planned usage (规划用途), as `i18n` would table it.
+const USAGES: [(&str, &str, &str); 5] = [
+    ("residential", "住宅", "residential"),
+    ("commercial", "商业", "commercial"),
+    ("office", "办公", "office"),
+    ("industrial", "工业", "industrial"),
+    ("other", "其他", "other"),
+];
+
+fn usage(lang: Lang, usage: &Value) -> String {
+    USAGES
+        .iter()
+        .find(|(code, _, _)| usage.as_str() == Some(*code))
+        .map_or_else(|| text(usage), |(_, zh, en)| (if lang == Lang::Zh { zh } else { en }).to_string())
+}
+
 fn text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
@@ -108,5 +156,25 @@ mod tests {
         assert_eq!(lines(Lang::Zh, Some(r#"{"changes":{"previous_application":"x"}}"#)), vec!["无变化"]);
         assert!(lines(Lang::Zh, Some(r#"{"verdict":"eligible"}"#)).is_empty());
         assert!(lines(Lang::Zh, None).is_empty());
+    }
+
+    #[test]
+    fn units_that_went_or_appeared_follow_the_counts() {
+        let report = r#"{"changes":{"previous_application":"x","properties":{
+            "residential":{"old":1,"new":1},"non_residential":{"old":0,"new":0},
+            "gone":[{"member":"500103********001X","unit_id":"U-OLD","usage":"residential","area_m2":"89.50","share":"1"}],
+            "appeared":[{"member":"500103********001X","unit_id":"U-NEW","usage":"commercial","area_m2":"30.00","share":"0.5"}]}}}"#;
+        assert_eq!(
+            lines(Lang::En, Some(report)),
+            vec![
+                "Residential units: 1 → 1; Non-residential units: 0 → 0",
+                "Property gone, 500103********001X: unit U-OLD (residential, 89.50 m², share 1)",
+                "Property appeared, 500103********001X: unit U-NEW (commercial, 30.00 m², share 0.5)",
+            ]
+        );
+        assert_eq!(
+            lines(Lang::Zh, Some(report))[1],
+            "减少房产 500103********001X: 不动产单元号 U-OLD（住宅，89.50 m²，份额 1）"
+        );
     }
 }

@@ -1,11 +1,15 @@
 //! Periodic re-checks: registration on approval, import, the batch runner's consent
-//! refusal, graduation with its grace period, the diff and resumption.
+//! refusal, graduation with its grace period, the diff (with the property units that went
+//! and appeared) and resumption.
 
 use crate::database::Backend;
 use crate::helpers::{Options, TestApp, spawn_app_with};
+use crate::ui::Officer;
 use hub::auth::Role;
 use hub::recheck::{BatchSpec, RecheckRunner, Summary};
+use hub::startup::{build_recheck_runner, mock_api_keys};
 use indicatif::ProgressBar;
+use mocks::{MockConfig, MockServer};
 use serde_json::{Value, json};
 use time::macros::date;
 
@@ -16,6 +20,10 @@ const NEAR: &str = "500103198602010046"; // 40, wages 900/month: low income
 const RELIEF: &str = "500103198603010056"; // 40, wages 5000/month
 const EXPIRING: &str = "500103198604010066"; // consent ends 2027-01-01
 const REVOKED: &str = "500103198605010076"; // consent revoked after import
+const OWNER: &str = "500103198607010088"; // 40, wages 500/month, one flat: sold, another bought
+const OWNER_MASKED: &str = "500103********0088";
+const FLAT: &str = "500103002003GB00112F00020201";
+const NEW_FLAT: &str = "500103002003GB00112F00030301";
 
 fn wages(from: (i32, u8), to: (i32, u8), amount: &str) -> Vec<Value> {
     let mut records = Vec::new();
@@ -34,8 +42,15 @@ fn fixtures() -> mocks::Fixtures {
         { "id_number": RISING, "tax": rising },
         { "id_number": NEAR, "tax": wages((2025, 11), (2027, 5), "900.00") },
         { "id_number": RELIEF, "tax": wages((2025, 11), (2027, 5), "5000.00") },
+        owner(FLAT, "62.30"),
     ]}))
     .unwrap()
+}
+
+/// The owner, holding the whole of one residential unit.
+fn owner(unit_id: &str, area_m2: &str) -> Value {
+    json!({ "id_number": OWNER, "tax": wages((2025, 11), (2027, 12), "500.00"),
+        "real_estate": [{ "unit_id": unit_id, "usage": "residential", "area_m2": area_m2, "share": "1" }] })
 }
 
 fn body(program: &str, id_number: &str, expires_at: &str) -> Value {
@@ -104,6 +119,20 @@ async fn runner(app: &TestApp) -> RecheckRunner {
     let (runner, mocks) = hub::startup::build_recheck_runner(app.settings.clone()).await.unwrap();
     assert!(mocks.is_none());
     runner
+}
+
+/// A runner whose agencies are other mocks, answering from `fixtures`: the agencies as they
+/// are by a later re-check. The server must outlive the runner's batches.
+async fn runner_against(app: &TestApp, fixtures: mocks::Fixtures) -> (RecheckRunner, MockServer) {
+    let mut settings = app.settings.clone();
+    let config = MockConfig { api_keys: mock_api_keys(&settings), ..MockConfig::new(fixtures) };
+    let later = MockServer::start(config, ([127, 0, 0, 1], 0).into()).await.unwrap();
+    for agency in hub::domain::Agency::ALL {
+        settings.agencies.get_mut(agency).base_url = later.base_url();
+    }
+    let (runner, embedded) = build_recheck_runner(settings).await.unwrap();
+    assert!(embedded.is_none());
+    (runner, later)
 }
 
 fn spec(max: Option<usize>) -> BatchSpec {
@@ -197,6 +226,58 @@ async fn wages_above_the_standard_graduate_with_the_grace_period_and_the_diff_sh
     assert_eq!(changes["income"], json!({"500103********001X": {"old": "500.00", "new": "3125.00"}}));
     let sections: Vec<&String> = changes.as_object().unwrap().keys().collect();
     assert_eq!(sections, ["category", "income", "previous_application", "verdict"], "nothing else changed");
+}
+
+on_both_backends!(property_units, a_flat_sold_and_another_bought_is_named_by_unit_in_the_next_recheck);
+async fn a_flat_sold_and_another_bought_is_named_by_unit_in_the_next_recheck(backend: Backend) {
+    let app = spawn_on(backend).await;
+    approve(&app, "dibao", OWNER).await;
+    let summary = run(&runner(&app).await, None).await;
+    assert_eq!(summary.outcomes["eligible->eligible"], 1, "{summary:?}");
+    let first =
+        find(&beneficiaries(&app, "").await, "0088")["last_application_id"].as_str().unwrap().to_owned();
+    let report = app.get_application(&first, &app.admin_token()).await.json::<Value>().await.unwrap();
+    assert!(report["report"]["changes"].get("properties").is_none(), "the same flat: {report}");
+
+    // By the next re-check the flat is sold and another bought: one residential unit still.
+    let later = serde_json::from_value(json!({ "persons": [owner(NEW_FLAT, "48.00")] })).unwrap();
+    let (runner, _later_agencies) = runner_against(&app, later).await;
+    let next =
+        BatchSpec { as_of: date!(2027 - 12 - 01), due_before: Some(date!(2028 - 01 - 01)), ..spec(None) };
+    let summary = runner.run(&next, &ProgressBar::hidden()).await.unwrap();
+    assert_eq!((summary.rechecked, summary.failed), (1, 0), "{summary:?}");
+
+    let second =
+        find(&beneficiaries(&app, "").await, "0088")["last_application_id"].as_str().unwrap().to_owned();
+    assert_ne!(second, first);
+    let response = app.get_application(&second, &app.admin_token()).await;
+    let report = response.json::<Value>().await.unwrap()["report"].clone();
+    // (The test's consent ids are built from raw ID numbers, so only `changes` is searched.)
+    let changes = &report["changes"];
+    assert!(!changes.to_string().contains(OWNER), "no raw ID number in the changes");
+    assert_eq!(changes["previous_application"], first.as_str());
+    assert_eq!(
+        changes["properties"],
+        json!({
+            "residential": {"old": 1, "new": 1}, "non_residential": {"old": 0, "new": 0},
+            "gone": [{"member": OWNER_MASKED, "unit_id": FLAT, "usage": "residential", "area_m2": "62.30", "share": "1"}],
+            "appeared": [{"member": OWNER_MASKED, "unit_id": NEW_FLAT, "usage": "residential", "area_m2": "48.00", "share": "1"}],
+        })
+    );
+
+    // The officer, who reads the changes first, sees which flat.
+    let officer = Officer::sign_in(&app, &app.token(Role::Officer, &["5001"], "officer-1")).await;
+    let (status, page) = officer.get(&format!("/ui/applications/{second}")).await;
+    assert_eq!(status, 200);
+    let start = page.find(r#"aria-labelledby="changes-heading""#).expect("a changes section");
+    let section = &page[start..start + page[start..].find("</section>").unwrap()];
+    for expected in [
+        format!("减少房产 {OWNER_MASKED}: 不动产单元号 {FLAT}（住宅，62.30 m²，份额 1）"),
+        format!("新增房产 {OWNER_MASKED}: 不动产单元号 {NEW_FLAT}（住宅，48.00 m²，份额 1）"),
+    ] {
+        assert!(section.contains(&expected), "{expected} missing from the changes: {section}");
+    }
+    assert!(!section.contains(OWNER), "no raw ID number in the changes on the page");
 }
 
 #[tokio::test]
