@@ -6,6 +6,7 @@
 //! checkout; the files on disk and the environment only override them.
 
 use crate::adapters::AgencyEndpoint;
+use crate::adapters::coalescer::BatchSettings;
 use crate::domain::Agency;
 use crate::resilience::ResilienceSettings;
 use figment::{
@@ -254,6 +255,10 @@ pub struct AgencySettings {
     /// Rate limit, bulkhead, retries and circuit breaker (`rate_per_s`, `burst`, …).
     #[serde(flatten)]
     pub resilience: ResilienceSettings,
+    /// How queries are grouped into one request (`batch_max_persons`,
+    /// `batch_max_inflight`); read for the bank only, the one agency that answers in bulk.
+    #[serde(flatten)]
+    pub batch: BatchSettings,
 }
 
 /// Environment values that look like numbers arrive as numbers; some keys are text.

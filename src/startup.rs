@@ -251,7 +251,25 @@ fn build_broker(
         outbound: resilience.outbound(agency),
         ..settings.agencies.endpoint(agency)
     };
-    let adapters = adapters::build_all(&client, endpoint).into_iter().map(|a| resilience.wrap(a)).collect();
+    // The bank answers in bulk: its queries are grouped into inquiries in front of its
+    // guards, so that an inquiry passes them as one call.
+    let bank = &settings.agencies.bank;
+    let batched = |adapter: Arc<dyn adapters::AgencyAdapter>| -> Arc<dyn adapters::AgencyAdapter> {
+        if adapter.agency() != Agency::Bank || bank.batch.batch_max_persons <= 1 {
+            return adapter;
+        }
+        let limits = adapters::coalescer::Limits {
+            timeout: Duration::from_millis(bank.timeout_ms),
+            max_wait: Duration::from_millis(bank.resilience.bulkhead_max_wait_ms),
+            batch: bank.batch,
+        };
+        let health = resilience
+            .health(Agency::Bank)
+            .unwrap_or_else(|| Arc::new(crate::resilience::health::AgencyHealth::new(Agency::Bank)));
+        Arc::new(adapters::coalescer::BankCoalescer::new(adapter, limits, health))
+    };
+    let adapters =
+        adapters::build_all(&client, endpoint).into_iter().map(|a| batched(resilience.wrap(a))).collect();
     let policies: HashMap<Agency, AgencyPolicy> = Agency::ALL
         .into_iter()
         .map(|agency| {

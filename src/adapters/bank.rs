@@ -2,8 +2,9 @@
 //!
 //! `POST /bank/v1/deposit-inquiries` submits persons and returns an `inquiry_id`; the hub
 //! then polls `GET /bank/v1/deposit-inquiries/{inquiry_id}` until it is `done`, all within
-//! the endpoint's one deadline. The single-person [`AgencyAdapter::query`] is a batch of
-//! one, so a batch API for re-checks is an addition to [`BankAdapter`], not a rewrite.
+//! the endpoint's one deadline. The single-person [`AgencyAdapter::query`] is an inquiry
+//! of one; [`AgencyAdapter::query_batch`] puts many persons in one inquiry (the
+//! [`coalescer`](super::coalescer) decides who goes together).
 
 use super::http_client::{Call, agency_url};
 use super::wire::{amount, decode, malformed};
@@ -96,6 +97,36 @@ impl BankAdapter {
             .ok_or_else(|| malformed("bank answer has no result for the person asked about"))
     }
 
+    /// One inquiry for all of `queries`, under the earliest of their deadlines. An inquiry
+    /// may name a person only once (the answer would hold two results for them, which
+    /// [`sort_results`] refuses), so a person asked about twice goes into a second inquiry,
+    /// sent at the same time; the coalescer never builds such a batch.
+    #[tracing::instrument(skip_all, fields(agency = "bank", persons = queries.len()))]
+    async fn fetch_batch(&self, queries: &[AgencyQuery]) -> Result<Vec<BankFacts>, AdapterError> {
+        let deadline = super::earliest_deadline(queries);
+        let rounds = rounds(queries);
+        let inquiries = (0..rounds.iter().max().map_or(0, |last| last + 1)).map(|round| {
+            let subjects: Vec<Subject<'_>> = queries
+                .iter()
+                .zip(&rounds)
+                .filter(|(_, r)| **r == round)
+                .map(|(q, _)| Subject { id_number: &q.id_number, consent_ref: &q.consent_ref })
+                .collect();
+            async move { self.submit_and_collect(&subjects, deadline).await }
+        });
+        let mut answers = futures::future::try_join_all(inquiries).await?;
+        queries
+            .iter()
+            .zip(&rounds)
+            .map(|(query, round)| {
+                answers
+                    .get_mut(*round)
+                    .and_then(|answer| answer.remove(&query.id_number))
+                    .ok_or_else(|| malformed("bank answer has no result for a person asked about"))
+            })
+            .collect()
+    }
+
     /// Submits one inquiry for `subjects` and polls it to the end, all within one
     /// deadline (the endpoint's timeout, or `deadline` when earlier). Every subject has
     /// an entry in the answer; an answer about anyone else is refused whole, since the
@@ -141,6 +172,20 @@ impl BankAdapter {
             delay = (delay * 2).min(MAX_POLL_DELAY);
         }
     }
+}
+
+/// For each query, the inquiry it goes into: a person's first query into the first, their
+/// second into the second, and so on.
+fn rounds(queries: &[AgencyQuery]) -> Vec<usize> {
+    let mut seen: HashMap<&IdNumber, usize> = HashMap::new();
+    queries
+        .iter()
+        .map(|query| {
+            let count = seen.entry(&query.id_number).or_default();
+            *count += 1;
+            *count - 1
+        })
+        .collect()
 }
 
 /// The inquiry id goes into a URL path, so it must be a plain token: a bank that answers
@@ -212,6 +257,16 @@ impl AgencyAdapter for BankAdapter {
 
     fn query<'a>(&'a self, query: &'a AgencyQuery) -> BoxFuture<'a, Result<AgencyFacts, AdapterError>> {
         Box::pin(async move { self.fetch(query).await.map(AgencyFacts::Bank) })
+    }
+
+    fn query_batch<'a>(
+        &'a self,
+        queries: &'a [AgencyQuery],
+    ) -> BoxFuture<'a, Result<Vec<AgencyFacts>, AdapterError>> {
+        Box::pin(async move {
+            let facts = self.fetch_batch(queries).await?;
+            Ok(facts.into_iter().map(AgencyFacts::Bank).collect())
+        })
     }
 }
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 const GARBAGE_ID: &str = "440306199002151230";
 const ABSENT_ID: &str = "320102198505051233";
+const SAVER_ID: &str = "320102197007071237";
 
 const FIXTURES: &str = r#"{ "persons": [
   { "id_number": "11010519491231002X",
@@ -24,7 +25,10 @@ const FIXTURES: &str = r#"{ "persons": [
     "faults": {"tax": "unavailable", "real_estate": "unavailable", "housing_fund": "unavailable",
                "bank": "unavailable"} },
   { "id_number": "440306199002151230",
-    "faults": {"tax": "garbage", "real_estate": "garbage", "housing_fund": "garbage", "bank": "garbage"} }
+    "faults": {"tax": "garbage", "real_estate": "garbage", "housing_fund": "garbage", "bank": "garbage"} },
+  { "id_number": "320102197007071237",
+    "bank": [ {"institution": "Bank B", "product": "time", "balance": "20000.00", "currency": "CNY"},
+              {"institution": "Bank C", "product": "wealth", "balance": "0.01", "currency": "CNY"} ] }
 ] }"#;
 
 async fn start() -> (MockServer, Vec<Arc<dyn AgencyAdapter>>) {
@@ -120,4 +124,74 @@ async fn injected_faults_map_onto_the_source_statuses() {
     for answer in ask_all(&adapters, GARBAGE_ID).await {
         assert!(is_malformed(answer.clone()), "{answer:?}");
     }
+}
+
+fn bank_queries(ids: &[&str]) -> Vec<super::AgencyQuery> {
+    ids.iter()
+        .map(|id| super::AgencyQuery {
+            id_number: IdNumber::parse_structure(id).unwrap(),
+            consent_ref: format!("consent-{}", &id[14..]),
+            ..query()
+        })
+        .collect()
+}
+
+fn bank_facts(accounts: &[(&str, BankProduct, rust_decimal::Decimal)]) -> AgencyFacts {
+    let accounts = accounts
+        .iter()
+        .map(|(institution, product, balance)| BankAccount {
+            institution: (*institution).into(),
+            product: *product,
+            balance: *balance,
+            currency: "CNY".into(),
+        })
+        .collect();
+    AgencyFacts::Bank(BankFacts { accounts })
+}
+
+#[tokio::test]
+async fn the_bank_answers_several_persons_in_one_inquiry() {
+    let (server, adapters) = start().await;
+    let bank = adapters.iter().find(|a| a.agency() == Agency::Bank).unwrap();
+    let queries = bank_queries(&[SAVER_ID, ABSENT_ID, ID]);
+    let answers = bank.query_batch(&queries).await.unwrap();
+    assert_eq!(
+        answers,
+        vec![
+            bank_facts(&[
+                ("Bank B", BankProduct::Time, dec!(20000.00)),
+                ("Bank C", BankProduct::Wealth, dec!(0.01))
+            ]),
+            bank_facts(&[]),
+            bank_facts(&[("Bank A", BankProduct::Demand, dec!(1000.00))]),
+        ],
+        "each person's facts, in the order asked"
+    );
+    let state = server.state();
+    // One submission naming the three (the mock counts a person per request naming them),
+    // then the polls, which name nobody.
+    assert_eq!([SAVER_ID, ABSENT_ID, ID].map(|id| state.calls("bank", id)), [1, 1, 1]);
+    assert_eq!(state.total_calls("bank"), 2, "one submit and one poll for three persons");
+}
+
+#[tokio::test]
+async fn a_person_asked_twice_in_a_batch_goes_into_a_second_inquiry() {
+    let (server, adapters) = start().await;
+    let bank = adapters.iter().find(|a| a.agency() == Agency::Bank).unwrap();
+    let answers = bank.query_batch(&bank_queries(&[ID, ABSENT_ID, ID])).await.unwrap();
+    let ours = bank_facts(&[("Bank A", BankProduct::Demand, dec!(1000.00))]);
+    assert_eq!(answers, vec![ours.clone(), bank_facts(&[]), ours]);
+    let state = server.state();
+    assert_eq!((state.calls("bank", ID), state.calls("bank", ABSENT_ID)), (2, 1));
+    assert_eq!(state.total_calls("bank"), 4, "two inquiries, each a submit and a poll");
+}
+
+#[tokio::test]
+async fn one_bad_person_fails_the_whole_inquiry() {
+    let (server, adapters) = start().await;
+    let bank = adapters.iter().find(|a| a.agency() == Agency::Bank).unwrap();
+    assert!(is_malformed(bank.query_batch(&bank_queries(&[ID, GARBAGE_ID])).await));
+    assert!(is_unavailable(bank.query_batch(&bank_queries(&[ID, OTHER_ID])).await));
+    assert_eq!(bank.query_batch(&[]).await, Ok(Vec::new()));
+    assert_eq!(server.state().total_calls("bank"), 3, "an empty batch sends nothing");
 }

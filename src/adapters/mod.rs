@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod bank;
+pub mod coalescer;
 pub mod housing_fund;
 pub mod http_client;
 pub mod real_estate;
@@ -113,6 +114,36 @@ pub struct AgencyEndpoint {
 pub trait AgencyAdapter: Send + Sync {
     fn agency(&self) -> Agency;
     fn query<'a>(&'a self, query: &'a AgencyQuery) -> BoxFuture<'a, Result<AgencyFacts, AdapterError>>;
+
+    /// Several queries as one call: the facts in the order of `queries`, or one error for
+    /// the whole batch (an agency that answers in bulk fails in bulk). The batch ends by
+    /// the earliest of its queries' deadlines.
+    ///
+    /// The default, for agencies without a bulk API, runs [`Self::query`] for each query
+    /// at once and fails with the first error (the others are then dropped unfinished),
+    /// so it behaves like a bulk call. Only the bank is batched in practice (see
+    /// [`coalescer`]), and it overrides this with one inquiry.
+    fn query_batch<'a>(
+        &'a self,
+        queries: &'a [AgencyQuery],
+    ) -> BoxFuture<'a, Result<Vec<AgencyFacts>, AdapterError>> {
+        let earliest = earliest_deadline(queries);
+        Box::pin(async move {
+            let each = queries.iter().map(|query| self.query(query));
+            let all = futures::future::try_join_all(each);
+            match earliest {
+                Some(deadline) => {
+                    tokio::time::timeout_at(deadline, all).await.unwrap_or(Err(AdapterError::Timeout))
+                }
+                None => all.await,
+            }
+        })
+    }
+}
+
+/// The earliest deadline among `queries`, if any has one.
+pub fn earliest_deadline(queries: &[AgencyQuery]) -> Option<tokio::time::Instant> {
+    queries.iter().filter_map(|query| query.deadline).min()
 }
 
 /// One adapter per agency, all sharing `client` (one connection pool for the process).

@@ -9,6 +9,8 @@
 //!
 //! Run: `cargo run --release --bin recheck-bench -- [PERSONS] [CONCURRENCY] [RATE_PER_S]`
 //! (RATE_PER_S: each agency's outbound rate limit; 0 = none, the default).
+//! `RECHECK_BENCH_STORE=postgres://…/db` runs against that (empty) PostgreSQL database
+//! instead of a fresh SQLite file.
 
 use hub::cache::Pseudonymizer;
 use hub::domain::{Agency, parse::parse_application};
@@ -31,8 +33,12 @@ async fn main() -> anyhow::Result<()> {
     let data_dir = std::env::temp_dir().join(format!("recheck-bench-{}", std::process::id()));
     std::fs::create_dir_all(&data_dir)?;
     let mut settings = Settings::embedded_defaults().map_err(|e| anyhow::anyhow!("{e}"))?;
-    settings.store.url = format!("sqlite://{}", data_dir.join("hub.db").display());
+    settings.store.url = std::env::var("RECHECK_BENCH_STORE")
+        .unwrap_or_else(|_| format!("sqlite://{}", data_dir.join("hub.db").display()));
     settings.agencies.embedded_mocks = false;
+    if let Ok(n) = std::env::var("RECHECK_BENCH_POOL") {
+        settings.store.max_connections = n.parse()?;
+    }
     let (fixtures, bodies) = mocks::synthetic::generate(persons, 42);
     let mock_config = mocks::MockConfig {
         fixtures,

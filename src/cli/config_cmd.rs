@@ -147,6 +147,14 @@ fn check_auth(settings: &Settings, production: bool, findings: &mut Findings) {
 
 fn check_agencies(settings: &Settings, production: bool, findings: &mut Findings) {
     let agencies = &settings.agencies;
+    let batch = &agencies.bank.batch;
+    for (key, value) in
+        [("batch_max_persons", batch.batch_max_persons), ("batch_max_inflight", batch.batch_max_inflight)]
+    {
+        if value == 0 {
+            findings.problems.push(format!("agencies.bank.{key}: must be at least 1"));
+        }
+    }
     if agencies.embedded_mocks {
         if let Err(error) = mocks::Latency::parse(&agencies.mock_latency_ms) {
             findings.problems.push(format!("agencies.mock_latency_ms: {error}"));
@@ -250,5 +258,19 @@ mod tests {
         for field in ["server.bind", "store.url", "cache.redis_url", "agencies.tax.base_url"] {
             assert!(text.contains(field), "{field} not named in {text}");
         }
+    }
+
+    #[test]
+    fn bank_batching_needs_at_least_one_person_and_one_inquiry() {
+        let mut settings = Settings::embedded_defaults().unwrap();
+        assert_eq!(
+            (settings.agencies.bank.batch.batch_max_persons, settings.agencies.bank.batch.batch_max_inflight),
+            (100, 4)
+        );
+        settings.agencies.bank.batch.batch_max_persons = 0;
+        settings.agencies.bank.batch.batch_max_inflight = 0;
+        let text = validate(&settings, false).problems.join("\n");
+        assert!(text.contains("agencies.bank.batch_max_persons: must be at least 1"), "{text}");
+        assert!(text.contains("agencies.bank.batch_max_inflight: must be at least 1"), "{text}");
     }
 }

@@ -135,6 +135,11 @@ impl Resilience {
         self.agencies.get(&agency).map(|g| g.outbound.clone()).unwrap_or_default()
     }
 
+    /// The figures of `agency`, for a layer in front of its guards that refuses calls too.
+    pub fn health(&self, agency: Agency) -> Option<Arc<AgencyHealth>> {
+        self.agencies.get(&agency).map(|g| Arc::clone(&g.health))
+    }
+
     /// `adapter` behind its agency's guards.
     pub fn wrap(&self, adapter: Arc<dyn AgencyAdapter>) -> Arc<dyn AgencyAdapter> {
         match self.agencies.get(&adapter.agency()) {

@@ -154,6 +154,36 @@ async fn an_earlier_deadline_of_the_query_wins() {
     assert_eq!(started.elapsed(), Duration::from_millis(50));
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_batch_is_one_call_under_the_earliest_deadline() {
+    let inner = Scripted::new(Duration::from_millis(10), Ok(()));
+    let (resilience, adapter) = wrapped(&inner, &settings());
+    let batch = [query(), query(), query()];
+    assert_eq!(adapter.query_batch(&batch).await.map(|facts| facts.len()), Ok(3));
+    let status = &resilience.status()[&Agency::Tax];
+    assert_eq!((inner.calls(), status.health.calls), (3, 1), "three answers, one call to the agency");
+
+    let slow = Scripted::new(Duration::from_secs(1), Ok(()));
+    let (_resilience, adapter) = wrapped(&slow, &settings());
+    let started = Instant::now();
+    let hurried = AgencyQuery { deadline: Some(started + Duration::from_millis(50)), ..query() };
+    assert_eq!(adapter.query_batch(&[query(), hurried]).await, Err(AdapterError::Timeout));
+    assert_eq!(started.elapsed(), Duration::from_millis(50), "the earliest query's deadline bounds it");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_open_breaker_refuses_a_batch_whole() {
+    let inner = Scripted::new(Duration::ZERO, Err(AdapterError::Unavailable("503".into())));
+    let (_resilience, adapter) = wrapped(&inner, &settings());
+    for _ in 0..4 {
+        assert!(matches!(adapter.query_batch(&[query(), query()]).await, Err(AdapterError::Unavailable(_))));
+    }
+    let calls = inner.calls();
+    let refused = adapter.query_batch(&[query(), query()]).await;
+    assert_eq!(refused, Err(AdapterError::Rejected(Rejection::CircuitOpen)), "4 failed batches are 4 calls");
+    assert_eq!(inner.calls(), calls, "the agency was not called");
+}
+
 #[test]
 fn every_key_has_a_default_and_the_embedded_config_spells_them_out() {
     let settings = Settings::embedded_defaults().unwrap();
@@ -169,6 +199,9 @@ fn every_key_has_a_default_and_the_embedded_config_spells_them_out() {
     .extract()
     .unwrap();
     assert_eq!(old.0.resilience, defaults, "a section without the new keys still loads");
+    let no_batching =
+        crate::adapters::coalescer::BatchSettings { batch_max_persons: 1, batch_max_inflight: 4 };
+    assert_eq!(old.0.batch, no_batching, "and without batching keys it does not batch");
 }
 
 /// An agency section on its own, as an older config file would write it.

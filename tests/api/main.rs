@@ -5,6 +5,8 @@
 
 #[macro_use]
 mod database;
+mod bank_batching;
+mod beneficiary_consents;
 mod cache_redis;
 mod cache_redis_calls;
 mod demo_households;
