@@ -1,17 +1,19 @@
 //! `/api/v1/beneficiaries`: the registry of households receiving assistance. Officers list
 //! the households due for a re-check; intake systems import an existing roll (each entry
-//! validated like an application, consents included, since re-checks query under them).
+//! validated like an application, consents included, since re-checks query under them),
+//! each household once: importing one already registered answers 409 with its id.
 
 use super::applications::{scoped_prefixes, whole_number};
 use super::openapi::problems as p;
-use super::problem::ApiError;
+use super::problem::{ApiError, PROBLEM_JSON, Problem};
 use crate::auth::{Caller, Role};
 use crate::cache::Pseudonymizer;
 use crate::domain::{Application, Money, RegionPrefix, parse::parse_application, today_in_shanghai};
-use crate::store::{Beneficiary, BeneficiaryFilter, ConsentRecord, NewBeneficiary, Store};
-use actix_web::http::header::LOCATION;
+use crate::store::{Beneficiary, BeneficiaryFilter, ConsentRecord, NewBeneficiary, Registration, Store};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_TYPE, LOCATION};
 use actix_web::{HttpResponse, get, post, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::Date;
 use time::macros::format_description;
 
@@ -98,6 +100,11 @@ pub struct Import {
 const CATEGORIES: [&str; 5] = ["dibao_a", "dibao_b", "dibao_single", "tekun", "low_income"];
 
 /// Import a beneficiary from an existing roll.
+///
+/// A household is registered once per intake system and programme while it is on the
+/// registry (any status but `ineligible`): importing it again answers 409 with the
+/// existing registration's id in `beneficiary_id`, and stores nothing. A household that
+/// needs a new consent is renewed with `PUT /api/v1/beneficiaries/{id}/consents`.
 #[utoipa::path(
     post,
     path = "/api/v1/beneficiaries",
@@ -110,6 +117,7 @@ const CATEGORIES: [&str; 5] = ["dibao_a", "dibao_b", "dibao_single", "tekun", "l
         (status = 400, response = p::BadRequest),
         (status = 401, response = p::Unauthorized),
         (status = 403, response = p::Forbidden),
+        (status = 409, response = p::AlreadyRegistered),
         (status = 413, response = p::PayloadTooLarge),
         (status = 415, response = p::UnsupportedMediaType),
         (status = 422, response = p::Validation),
@@ -137,6 +145,9 @@ pub async fn register(
             application.region
         )));
     }
+    let applicant = application.household.applicant().ok_or_else(|| anyhow::anyhow!("no applicant"))?;
+    let applicant_subject = pseudonymizer.pseudonym(&applicant.id_number);
+    store.fill_applicant_subjects(&caller.sub, &application, &pseudonymizer).await?;
     let id = uuid::Uuid::now_v7().to_string();
     let body_json = serde_json::to_string(&application).map_err(anyhow::Error::from)?;
     let consents = ConsentRecord::of_application(&application, &pseudonymizer);
@@ -155,11 +166,34 @@ pub async fn register(
         body_json: &body_json,
         consents: &consents,
     };
-    store.insert_beneficiary(&new).await?;
+    if let Registration::AlreadyRegistered(existing) =
+        store.import_beneficiary(&new, &applicant_subject).await?
+    {
+        return Ok(already_registered(&existing));
+    }
     let stored = store.beneficiary(&id).await?.ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/beneficiaries?region={}", application.region)))
         .json(stored))
+}
+
+/// A 409 problem naming the registration that holds the household already.
+#[derive(Serialize)]
+struct AlreadyRegistered {
+    #[serde(flatten)]
+    problem: Problem,
+    beneficiary_id: String,
+}
+
+fn already_registered(id: &str) -> HttpResponse {
+    let detail = format!(
+        "the household is already registered for this programme as beneficiary {id}; \
+         renew its consents with PUT /api/v1/beneficiaries/{id}/consents"
+    );
+    let problem = Problem::new(StatusCode::CONFLICT, "already-registered", "Already registered", detail);
+    HttpResponse::Conflict()
+        .insert_header((CONTENT_TYPE, PROBLEM_JSON))
+        .json(AlreadyRegistered { problem, beneficiary_id: id.to_owned() })
 }
 
 /// Every bad field at once, the application's prefixed with `application.`.

@@ -7,6 +7,8 @@ mod audit;
 pub(crate) mod audited;
 /// The beneficiary registry (re-checks).
 mod beneficiaries;
+/// Renewing a registered household's consents.
+mod beneficiary_consents;
 mod caller;
 mod canonical;
 mod consents;
@@ -26,7 +28,7 @@ pub(crate) use applications::scoped_prefixes;
 pub use extractors::{json_config, query_config};
 pub use request_id::problem_details;
 pub use request_span::RequestSpan;
-pub(crate) use reviews::parse_decision;
+pub(crate) use reviews::{applicant_subject, parse_decision};
 
 use actix_web::web;
 
@@ -44,6 +46,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(consents::revoke)
         .service(beneficiaries::list)
         .service(beneficiaries::register)
+        .service(beneficiary_consents::renew)
         .service(audit::verify_chain)
         .service(audit::search)
         .service(openapi::openapi_json)

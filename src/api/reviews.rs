@@ -5,9 +5,10 @@ use super::openapi::problems as p;
 use super::problem::ApiError;
 use crate::audit::actions;
 use crate::auth::{Caller, Role};
-use crate::domain::RegionCode;
+use crate::cache::Pseudonymizer;
 use crate::domain::parse::FieldError;
-use crate::store::{ApplicationStatus, ReviewRefusal, Store};
+use crate::domain::{Application, RegionCode};
+use crate::store::{ApplicationRecord, ApplicationStatus, ReviewRefusal, Store};
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -60,6 +61,7 @@ pub async fn decide(
     path: web::Path<String>,
     body: web::Json<Decision>,
     store: web::Data<Store>,
+    pseudonymizer: web::Data<Pseudonymizer>,
 ) -> Result<HttpResponse, ApiError> {
     if !matches!(caller.role, Role::Officer | Role::Admin) {
         return Err(ApiError::Forbidden("only officers record review decisions".into()));
@@ -79,7 +81,8 @@ pub async fn decide(
     if record.status != ApplicationStatus::Completed {
         return Err(ApiError::Conflict("only a completed application can be reviewed".into()));
     }
-    match store.record_review(id, &decision, &note, &caller.sub).await? {
+    let applicant = applicant_subject(&record, &pseudonymizer);
+    match store.record_review(id, &decision, &note, &caller.sub, applicant.as_deref()).await? {
         Ok(review) => {
             let outcome = format!("decided:{decision}");
             store
@@ -120,4 +123,12 @@ pub(crate) fn parse_decision(
             .map(|(field, message)| FieldError { field: field.into(), message: message.into() })
             .collect()),
     }
+}
+
+/// The pseudonym of the applicant of `record`: an approval registers the household under
+/// it, so that a household is registered only once.
+pub(crate) fn applicant_subject(record: &ApplicationRecord, pseudonymizer: &Pseudonymizer) -> Option<String> {
+    serde_json::from_str::<Application>(&record.body_json)
+        .ok()
+        .and_then(|a| a.household.applicant().map(|m| pseudonymizer.pseudonym(&m.id_number)))
 }

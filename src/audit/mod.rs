@@ -19,5 +19,7 @@ pub mod actions {
     pub const REPORT_VIEW: &str = "report_view";
     pub const REVIEW_DECISION: &str = "review_decision";
     pub const CONSENT_REVOCATION: &str = "consent_revocation";
+    /// One row per renewed consent of a registered household, its person by pseudonym.
+    pub const CONSENT_RENEWAL: &str = "consent_renewal";
     pub const AUTHORIZATION_FAILURE: &str = "authorization_failure";
 }

@@ -1,5 +1,15 @@
 //! The beneficiary registry: households receiving assistance, registered when an officer
 //! approves their report (or imported from a roll), and the re-check batches over them.
+//!
+//! A household is registered once per intake system and programme while it is on the
+//! registry (`applicant_subject`, see `import.rs`); its consents are renewed in place
+//! (`renewal.rs`).
+
+mod import;
+mod renewal;
+
+pub use import::Registration;
+pub use renewal::{ConsentRenewal, RenewalRefusal};
 
 use super::{ConsentRecord, Store, now_ms};
 use anyhow::Context;
@@ -83,9 +93,12 @@ const COLUMNS: &str = "id, program, region, caller_sub, applicant_masked, catego
 
 impl Store {
     /// Imports a household from an existing roll with its consents.
+    ///
+    /// No applicant pseudonym is kept, so nothing is checked against other registrations:
+    /// for bulk loads (benchmarks). The API imports with [`Store::import_beneficiary`].
     pub async fn insert_beneficiary(&self, new: &NewBeneficiary<'_>) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await.context("Failed to begin a transaction")?;
-        insert(&mut tx, new, None).await?;
+        insert(&mut tx, new, None, None).await?;
         super::consents::record_consents(&mut tx, new.caller_sub, new.consents).await?;
         tx.commit().await.context("Failed to commit a beneficiary")?;
         Ok(())
@@ -268,9 +281,12 @@ impl Store {
 /// Registers the household of an approved application, inside the review's transaction:
 /// only an eligible or low-income report with a category and a re-check date registers,
 /// and an application registers at most once (a return and a new approval keep the first).
+/// With the applicant's pseudonym, a household already on the registry for the programme
+/// and intake system keeps its registration and is not registered again.
 pub(super) async fn register_approved(
     tx: &mut Transaction<'static, Any>,
     application_id: &str,
+    applicant_subject: Option<&str>,
 ) -> anyhow::Result<()> {
     let row = sqlx::query(
         "SELECT a.program, a.region, a.caller_sub, a.applicant_masked, a.body, r.report \
@@ -311,20 +327,24 @@ pub(super) async fn register_approved(
         body_json: &body,
         consents: &[],
     };
-    insert(tx, &new, Some((application_id, verdict))).await
+    insert(tx, &new, Some((application_id, verdict)), applicant_subject).await?;
+    Ok(())
 }
 
+/// Inserts unless a unique index refuses it (the same source application, or the same
+/// applicant already on the registry): returns whether the row was inserted.
 async fn insert(
     tx: &mut Transaction<'static, Any>,
     new: &NewBeneficiary<'_>,
     source: Option<(&str, &str)>,
-) -> anyhow::Result<()> {
+    applicant_subject: Option<&str>,
+) -> anyhow::Result<bool> {
     let now = now_ms();
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO beneficiaries (id, program, region, caller_sub, applicant_masked, category, benefit, \
          recheck_due, poverty_relief, status, body, source_application_id, last_application_id, last_verdict, \
-         created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $11, $11, $12, $13, $13) \
+         created_at, updated_at, applicant_subject) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $11, $11, $12, $13, $13, $14) \
          ON CONFLICT DO NOTHING",
     )
     .bind(new.id)
@@ -340,10 +360,11 @@ async fn insert(
     .bind(source.map(|(application, _)| application))
     .bind(source.map(|(_, verdict)| verdict))
     .bind(now)
+    .bind(applicant_subject)
     .execute(&mut **tx)
     .await
     .context("Failed to register a beneficiary")?;
-    Ok(())
+    Ok(inserted.rows_affected() == 1)
 }
 
 pub(super) async fn close_item(

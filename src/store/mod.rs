@@ -24,7 +24,10 @@ mod reviews;
 mod webhooks;
 
 pub use applications::{ApplicationRecord, ApplicationStatus, Cursor, ListFilter, NewApplication};
-pub use beneficiaries::{BatchItem, Beneficiary, BeneficiaryFilter, NewBeneficiary, RecheckOutcome};
+pub use beneficiaries::{
+    BatchItem, Beneficiary, BeneficiaryFilter, ConsentRenewal, NewBeneficiary, RecheckOutcome, Registration,
+    RenewalRefusal,
+};
 pub use connect::Backend;
 pub use consents::ConsentRecord;
 pub use evidence::StoredEvidence;

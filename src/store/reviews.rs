@@ -45,12 +45,17 @@ impl Store {
     /// Records a decision unless the application is already approved or rejected and the
     /// decision is not a `return`. The (application, seq) key makes two racing officers'
     /// decisions on the same state impossible: one of them fails and must look again.
+    ///
+    /// An approval registers the household with `applicant_subject` (the pseudonym of the
+    /// applicant's ID number): a household already on the registry for the programme and
+    /// intake system is then not registered a second time.
     pub async fn record_review(
         &self,
         id: Uuid,
         decision: &str,
         note: &str,
         officer: &str,
+        applicant_subject: Option<&str>,
     ) -> anyhow::Result<Result<Review, ReviewRefusal>> {
         let id_text = id.to_string();
         let now = now_ms();
@@ -95,7 +100,7 @@ impl Store {
         .context("Failed to record a review")?;
         if decision == "approve" {
             // Here rather than in the handlers, so the API and the officers' pages both register.
-            super::beneficiaries::register_approved(&mut tx, &id_text).await?;
+            super::beneficiaries::register_approved(&mut tx, &id_text, applicant_subject).await?;
         }
         tx.commit().await.context("Failed to commit a review")?;
         Ok(Ok(Review {

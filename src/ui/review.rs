@@ -11,8 +11,9 @@ use super::page::see_other;
 use super::report::{FormState, page};
 use super::scope::load_in_scope;
 use super::session::Session;
-use crate::api::{audited, parse_decision};
+use crate::api::{applicant_subject, audited, parse_decision};
 use crate::audit::actions;
+use crate::cache::Pseudonymizer;
 use crate::store::{ApplicationStatus, ReviewRefusal, Store};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -32,7 +33,8 @@ pub async fn decide(
     session: Session,
     lang: LangChoice,
     ui: web::Data<UiState>,
-    store: web::Data<Store>,
+    // Together, to stay within clippy's argument count: the registry's two dependencies.
+    (store, pseudonymizer): (web::Data<Store>, web::Data<Pseudonymizer>),
     path: web::Path<String>,
     form: web::Form<DecisionForm>,
 ) -> Result<HttpResponse, UiError> {
@@ -63,7 +65,8 @@ pub async fn decide(
         state.errors.push(t.review_not_completed);
         return refused(state, StatusCode::CONFLICT).await;
     }
-    match store.record_review(record.id, &decision, &note, &session.caller.sub).await? {
+    let applicant = applicant_subject(&record, &pseudonymizer);
+    match store.record_review(record.id, &decision, &note, &session.caller.sub, applicant.as_deref()).await? {
         Ok(_) => {
             let outcome = format!("decided:{decision}");
             let event = audited::event(

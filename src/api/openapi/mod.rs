@@ -50,6 +50,7 @@ rate-limited (429 with `Retry-After`).";
         super::consents::revoke,
         super::beneficiaries::list,
         super::beneficiaries::register,
+        super::beneficiary_consents::renew,
         super::audit::search,
         super::audit::verify_chain,
         super::health::healthz,
@@ -58,13 +59,14 @@ rate-limited (429 with `Retry-After`).";
         openapi_json,
     ),
     components(
-        schemas(problems::ProblemDetails, body::ApplicationBody),
+        schemas(problems::ProblemDetails, problems::AlreadyRegisteredProblem, body::ApplicationBody),
         responses(
             problems::BadRequest,
             problems::Unauthorized,
             problems::Forbidden,
             problems::NotFound,
             problems::Conflict,
+            problems::AlreadyRegistered,
             problems::Gone,
             problems::PayloadTooLarge,
             problems::UnsupportedMediaType,

@@ -44,6 +44,46 @@ pub struct FieldErrorDoc {
     message: String,
 }
 
+/// A 409 of an import: the household is registered already, under `beneficiary_id`.
+#[derive(ToSchema)]
+#[allow(dead_code)] // read by the OpenAPI derive, never constructed
+pub struct AlreadyRegisteredProblem {
+    #[serde(flatten)]
+    problem: ProblemDetails,
+    /// The id of the registration that holds the household.
+    #[schema(example = "0190f1a2-7c4e-7d3a-9b1e-2f4c6a8e0b12")]
+    beneficiary_id: String,
+}
+
+/// The household of an import is on the registry already; nothing was stored.
+pub struct AlreadyRegistered;
+
+impl<'s> ToResponse<'s> for AlreadyRegistered {
+    fn response() -> (&'s str, RefOr<Response>) {
+        let id = "0190f1a2-7c4e-7d3a-9b1e-2f4c6a8e0b12";
+        let mut example = example(
+            "already-registered",
+            "Already registered",
+            409,
+            &format!(
+                "the household is already registered for this programme as beneficiary {id}; \
+                 renew its consents with PUT /api/v1/beneficiaries/{id}/consents"
+            ),
+            "/api/v1/beneficiaries",
+        );
+        example["beneficiary_id"] = id.into();
+        let description = "The household (its applicant) is already registered for this programme by \
+                           this intake system and not ineligible: `beneficiary_id` names that \
+                           registration. Nothing was stored.";
+        let content = ContentBuilder::new()
+            .schema(Some(AlreadyRegisteredProblem::schema_ref()))
+            .example(Some(example))
+            .build();
+        let response = ResponseBuilder::new().description(description).content(PROBLEM_JSON, content);
+        ("AlreadyRegistered", response.build().into())
+    }
+}
+
 /// A problem response with one example; `retry_after` adds the `Retry-After` header.
 fn problem(description: &str, example: serde_json::Value, retry_after: bool) -> Response {
     let content = ContentBuilder::new().schema(Some(ProblemDetails::schema_ref())).example(Some(example));
