@@ -381,3 +381,55 @@ async fn hub_serve_runs_the_due_rechecks_on_its_schedule() {
     assert_eq!(rechecked["last_verdict"], "graduating", "{rechecked}");
     assert_eq!(rechecked["status"], "graduating");
 }
+
+/// A valid ID number of someone born in 1980 in 500103 with sequence `n`.
+fn person(n: u32) -> String {
+    let body = format!("50010319800101{n:03}");
+    format!("{body}{}", mocks::id_number::check_char(&body).unwrap())
+}
+
+#[tokio::test]
+async fn a_member_shared_between_households_is_asked_about_once_per_batch() {
+    let app = spawn().await;
+    let shared = person(900);
+    let applicants: Vec<String> = (1..=6).map(person).collect();
+    for applicant in &applicants {
+        let consent = |id: &str| {
+            json!({ "id": format!("c-{id}"), "id_number": id,
+                "agencies": ["tax", "real_estate", "housing_fund", "bank"], "purpose": "dibao",
+                "signed_at": "2026-11-20T09:00:00+08:00", "expires_at": "2030-11-20T09:00:00+08:00",
+                "evidence_ref": "scan-1" })
+        };
+        let application = json!({
+            "program": "dibao", "region": "500103", "area": "urban", "as_of": "2026-11-24",
+            "household": { "members": [
+                { "name": "李四", "id_number": applicant, "relation": "applicant" },
+                { "name": "王五", "id_number": shared, "relation": "parent" } ] },
+            "consents": [consent(applicant), consent(&shared)]
+        });
+        let entry = json!({ "application": application, "category": "dibao_b", "benefit": "240.00",
+            "recheck_due": "2027-05-24", "poverty_relief": false });
+        let response = app
+            .client
+            .post(format!("{}/api/v1/beneficiaries", app.address))
+            .bearer_auth(app.token(Role::Intake, &["5001"], "intake-1"))
+            .json(&entry)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    }
+    let (runner, agencies) = runner_against(&app, mocks::Fixtures::default()).await;
+
+    let summary = run(&runner, None).await;
+
+    assert_eq!((summary.rechecked, summary.failed), (6, 0));
+    let state = agencies.state();
+    for agency in ["tax", "real_estate", "housing_fund"] {
+        assert_eq!(state.calls(agency, &shared), 1, "{agency}: the shared member once, from the cache after");
+        for applicant in &applicants {
+            assert_eq!(state.calls(agency, applicant), 1, "{agency}: each applicant once");
+        }
+        assert_eq!(state.total_calls(agency), 7, "{agency}: seven persons, seven calls");
+    }
+}
