@@ -88,7 +88,12 @@ async fn approve(app: &TestApp, program: &str, id_number: &str) -> String {
 }
 
 async fn import(app: &TestApp, id_number: &str, expires_at: &str, poverty_relief: bool) -> reqwest::Response {
-    let entry = json!({ "application": body("dibao", id_number, expires_at), "category": "dibao_b",
+    import_application(app, body("dibao", id_number, expires_at), poverty_relief).await
+}
+
+/// Imports `application` as a dibao class B beneficiary due 2027-05-24.
+async fn import_application(app: &TestApp, application: Value, poverty_relief: bool) -> reqwest::Response {
+    let entry = json!({ "application": application, "category": "dibao_b",
         "benefit": "240.00", "recheck_due": "2027-05-24", "poverty_relief": poverty_relief });
     app.client
         .post(format!("{}/api/v1/beneficiaries", app.address))
@@ -407,16 +412,7 @@ async fn a_member_shared_between_households_is_asked_about_once_per_batch() {
                 { "name": "王五", "id_number": shared, "relation": "parent" } ] },
             "consents": [consent(applicant), consent(&shared)]
         });
-        let entry = json!({ "application": application, "category": "dibao_b", "benefit": "240.00",
-            "recheck_due": "2027-05-24", "poverty_relief": false });
-        let response = app
-            .client
-            .post(format!("{}/api/v1/beneficiaries", app.address))
-            .bearer_auth(app.token(Role::Intake, &["5001"], "intake-1"))
-            .json(&entry)
-            .send()
-            .await
-            .unwrap();
+        let response = import_application(&app, application, false).await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     }
     let (runner, agencies) = runner_against(&app, mocks::Fixtures::default()).await;
