@@ -11,7 +11,7 @@ use crate::broker::{AgencyPolicy, Broker};
 use crate::cache::{AgencyCache, MemoryCache, Pseudonymizer, RedisCache};
 use crate::domain::Agency;
 use crate::jobs::{Completions, Shutdown, Verifier, WorkerConfig, spawn_maintenance, spawn_workers};
-use crate::policy::PolicyBook;
+use crate::policy::LivePolicies;
 use crate::resilience::{Resilience, SharedBudget};
 use crate::settings::Settings;
 use crate::store::Store;
@@ -88,6 +88,7 @@ impl Application {
                 METRICS_SAMPLE_EVERY,
                 shutdown.draining.clone(),
             ),
+            crate::policy::spawn_reload_on_hangup(policies.clone(), shutdown.draining.clone()),
         ];
         if let Some(runner) = schedule {
             let every = Duration::from_secs(settings.recheck.every_s.max(1));
@@ -289,7 +290,7 @@ fn build_broker(
 fn webhook_dispatcher(
     settings: &Settings,
     store: &Store,
-    policies: &Arc<PolicyBook>,
+    policies: &Arc<LivePolicies>,
     callback_policy: &CallbackPolicy,
     instance: &str,
 ) -> WebhookDispatcher {
@@ -311,14 +312,12 @@ fn webhook_dispatcher(
     }
 }
 
-fn load_policies(settings: &Settings) -> anyhow::Result<PolicyBook> {
+fn load_policies(settings: &Settings) -> anyhow::Result<LivePolicies> {
     let dir = &settings.policy.dir;
-    if dir.join("default.toml").exists() {
-        PolicyBook::load(dir).with_context(|| format!("Failed to load policies from {}", dir.display()))
-    } else {
+    if !dir.join("default.toml").exists() {
         tracing::info!(dir = %dir.display(), "no policy directory; using the embedded default parameters");
-        Ok(PolicyBook::embedded()?)
     }
+    LivePolicies::load(dir).with_context(|| format!("Failed to load policies from {}", dir.display()))
 }
 
 /// Starts the mock agencies in-process on a free port and points every adapter at them.

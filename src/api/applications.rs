@@ -10,7 +10,7 @@ use crate::auth::{Caller, Role};
 use crate::cache::Pseudonymizer;
 use crate::domain::{Application, parse::parse_application, today_in_shanghai};
 use crate::jobs::Completions;
-use crate::policy::PolicyBook;
+use crate::policy::LivePolicies;
 use crate::store::ConsentRecord;
 use crate::store::{
     ApplicationRecord, ApplicationStatus, Cursor, IdempotencyKey, InsertOutcome, ListFilter, NewApplication,
@@ -82,7 +82,7 @@ pub async fn submit(
     params: web::Query<SubmitParams>,
     store: web::Data<Store>,
     completions: web::Data<Completions>,
-    policies: web::Data<PolicyBook>,
+    policies: web::Data<LivePolicies>,
     settings: web::Data<IntakeSettings>,
     pseudonymizer: web::Data<Pseudonymizer>,
 ) -> Result<HttpResponse, ApiError> {
@@ -138,13 +138,13 @@ pub async fn submit(
     if let Some(wait) = wait
         && let Some(record) = wait_until_final(&store, &completions, id, wait).await?
     {
-        return Ok(HttpResponse::Ok().json(ApplicationView::build(&record, Some(&application), &policies)));
+        return Ok(HttpResponse::Ok().json(ApplicationView::build(&record, Some(&application), &policies.snapshot())));
     }
     let accepted = if id == new_id {
-        ApplicationView::accepted(id, &application, &policies)
+        ApplicationView::accepted(id, &application, &policies.snapshot())
     } else {
         let record = store.get_application(id).await?.ok_or(ApiError::NotFound)?;
-        ApplicationView::build(&record, Some(&application), &policies)
+        ApplicationView::build(&record, Some(&application), &policies.snapshot())
     };
     Ok(HttpResponse::Accepted()
         .insert_header((LOCATION, format!("/api/v1/applications/{id}")))
@@ -194,7 +194,7 @@ pub async fn read(
     caller: Caller,
     path: web::Path<String>,
     store: web::Data<Store>,
-    policies: web::Data<PolicyBook>,
+    policies: web::Data<LivePolicies>,
 ) -> Result<HttpResponse, ApiError> {
     if caller.role == Role::Auditor {
         return Err(ApiError::Forbidden("auditors read the audit log, not applications".into()));
@@ -217,7 +217,7 @@ pub async fn read(
             .await?;
     }
     let application: Option<Application> = serde_json::from_str(&record.body_json).ok();
-    Ok(HttpResponse::Ok().json(ApplicationView::build(&record, application.as_ref(), &policies)))
+    Ok(HttpResponse::Ok().json(ApplicationView::build(&record, application.as_ref(), &policies.snapshot())))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

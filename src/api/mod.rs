@@ -16,6 +16,8 @@ mod extractors;
 mod health;
 mod methods;
 pub mod openapi;
+/// The published policy parameters and their reload.
+mod policies;
 pub mod problem;
 mod replay;
 mod request_id;
@@ -49,6 +51,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(beneficiary_consents::renew)
         .service(audit::verify_chain)
         .service(audit::search)
+        .service(policies::published)
+        .service(policies::reload)
         .service(openapi::openapi_json)
         .service(openapi::docs_redirect)
         .service(openapi::swagger_ui())

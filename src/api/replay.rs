@@ -78,9 +78,11 @@ pub async fn replay(
     let application: Application = serde_json::from_str(&stored.body_json).map_err(anyhow::Error::from)?;
     let evidence: Vec<MemberEvidence> = serde_json::from_str(&evidence_json).map_err(anyhow::Error::from)?;
     let params: PolicyParams = serde_json::from_str(&params_json).map_err(anyhow::Error::from)?;
-    let replayed = policy::assess(&application, &evidence, &params, &stored.policy_version);
-    let replayed = serde_json::to_value(&replayed).map_err(anyhow::Error::from)?;
     let original: Value = serde_json::from_str(&stored.report_json).map_err(anyhow::Error::from)?;
+    let mut replayed = policy::assess(&application, &evidence, &params, &stored.policy_version);
+    // The stored parameters are those of the recorded version, so they came from its files.
+    replayed.policy_source = serde_json::from_value(original["policy_source"].clone()).unwrap_or(None);
+    let replayed = serde_json::to_value(&replayed).map_err(anyhow::Error::from)?;
     let mut differences = Vec::new();
     diff("", &original, &replayed, &mut differences);
     Ok(HttpResponse::Ok().json(ReplayOutcome {

@@ -104,7 +104,7 @@ fn emergency_answer(
 ) -> (Option<bool>, Option<ApprovalLevel>) {
     match &application.temporary {
         Some(request) if application.is_emergency() => {
-            let (params, _) = policies.for_region(&application.region);
+            let params = &policies.effective(&application.region, application.as_of).params;
             (Some(true), Some(temporary_approval_level(params, request.requested_amount.amount())))
         }
         _ => (None, None),

@@ -7,7 +7,7 @@
 use super::Completions;
 use crate::broker::{Broker, QueryContext};
 use crate::domain::{Application, MemberEvidence};
-use crate::policy::{self, PolicyBook, PolicyParams, Report};
+use crate::policy::{self, LivePolicies, PolicyParams, Report};
 use crate::store::FinishedJob;
 use crate::store::{ClaimedJob, Store};
 use std::sync::Arc;
@@ -21,16 +21,20 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 /// Everything needed to turn an application into a report.
 pub struct Verifier {
     pub broker: Broker,
-    pub policies: Arc<PolicyBook>,
+    pub policies: Arc<LivePolicies>,
 }
 
 impl Verifier {
-    /// Gathers the evidence and applies the region's policy.
+    /// Gathers the evidence and applies the region's policy on the application's `as_of`
+    /// (a re-check's is its run date).
     pub async fn verify(&self, application: &Application, context: &QueryContext) -> Verification {
+        // One snapshot for the whole verification: a reload while the agencies answer does
+        // not change the parameters it decides with.
+        let policies = self.policies.snapshot();
+        let policy = policies.effective(&application.region, application.as_of);
         let evidence = self.broker.gather(application, context, OffsetDateTime::now_utc()).await;
-        let (params, version) = self.policies.for_region(&application.region);
-        let report = policy::assess(application, &evidence, params, version);
-        Verification { report, evidence, params: params.clone() }
+        let report = policy::assess_under(application, &evidence, policy);
+        Verification { report, evidence, params: policy.params.clone() }
     }
 }
 

@@ -5,8 +5,8 @@
 use super::exact::Ratio;
 use super::household::Household;
 use super::params::PolicyParams;
-use super::report::ApprovalLevel;
-use super::trace::{Trace, amount, factor, le};
+use super::report::{ApprovalLevel, Operator};
+use super::trace::{Line, MemberLine, Trace, amount, factor};
 use crate::domain::{Member, Recheck};
 use rust_decimal::Decimal;
 use time::Date;
@@ -26,33 +26,27 @@ impl<'a> Checks<'a> {
 
     pub fn data_complete(&mut self) -> bool {
         let gaps = &self.household.missing;
-        let detail = if gaps.is_empty() {
-            "every member × agency source answered with usable data".to_owned()
-        } else {
-            let listed: Vec<String> =
-                gaps.iter().map(|g| format!("{} {} {}", g.member, g.agency, g.cause)).collect();
-            format!(
-                "{} gap(s): {}; the data present is a lower bound, so the verdict cannot be eligible",
-                gaps.len(),
-                listed.join(", ")
-            )
-        };
-        self.trace.check("data_complete", gaps.is_empty(), detail)
+        let mut line = Line::new("data_complete").figure("gaps", gaps.len());
+        for gap in gaps {
+            let part =
+                MemberLine::new(&gap.member).figure("agency", gap.agency.as_str()).figure("cause", &gap.cause);
+            line = line.member(part);
+        }
+        self.trace.check(line, gaps.is_empty())
     }
 
     pub fn rigid_expenses(&mut self) {
         let h = self.household;
-        let detail = if self.params.deduct_rigid_expenses {
-            let difference = h.gross.sub(h.rigid);
-            let floor = if difference < Ratio::ZERO { ", floored at 0.00" } else { "" };
-            format!("Σ income {} − rigid expenses {} = {difference}{floor}", h.gross, h.rigid)
-        } else {
-            format!(
-                "Σ income {} = {}; rigid expenses {} not deducted (deduct_rigid_expenses = false)",
-                h.gross, h.total, h.rigid
-            )
-        };
-        self.trace.info("rigid_expenses_deduction", detail);
+        let deducted = self.params.deduct_rigid_expenses;
+        let difference = h.gross.sub(h.rigid);
+        let line = Line::new("rigid_expenses_deduction")
+            .figure("gross", h.gross)
+            .figure("rigid", h.rigid)
+            .figure("difference", difference)
+            .figure("total", h.total)
+            .figure("deducted", deducted)
+            .figure("floored", deducted && difference < Ratio::ZERO);
+        self.trace.info(line);
     }
 
     pub fn dibao_assets(&mut self) -> bool {
@@ -73,16 +67,14 @@ impl<'a> Checks<'a> {
         let per_capita_limit = Ratio::from_decimal(months).mul(h.standard);
         let limit = h.n.mul(per_capita_limit);
         let within = h.assets <= limit;
-        let detail = format!(
-            "per-capita {} {op} limit {} × {} = {per_capita_limit} (total {} {op} {} × {per_capita_limit} = {limit})",
-            h.per_capita_assets(),
-            factor(months),
-            h.standard,
-            h.assets,
-            h.size(),
-            op = le(within),
-        );
-        self.trace.check(rule, within, detail)
+        let line = Line::new(rule)
+            .compare(h.per_capita_assets(), Operator::le(within), per_capita_limit)
+            .figure("months", factor(months))
+            .figure("standard", h.standard)
+            .figure("total", h.assets)
+            .figure("household_size", h.size())
+            .figure("total_limit", limit);
+        self.trace.check(line, within)
     }
 
     fn properties(&mut self) -> bool {
@@ -92,19 +84,17 @@ impl<'a> Checks<'a> {
         let (h, p) = (self.household, self.params);
         let max = p.max_residential_properties;
         let within = h.residential <= max;
-        let detail = format!("{} residential unit(s) {} max {max}", h.residential, le(within));
-        let residential = self.trace.check("residential_properties_within_limit", within, detail);
+        let line = Line::new("residential_properties_within_limit").compare(
+            h.residential,
+            Operator::le(within),
+            max,
+        );
+        let residential = self.trace.check(line, within);
         let other_ok = h.non_residential == 0 || p.allow_non_residential_property;
-        let detail = match (h.non_residential, p.allow_non_residential_property) {
-            (0, _) => "no non-residential unit".to_owned(),
-            (count, true) => {
-                format!("{count} non-residential unit(s), allowed (allow_non_residential_property = true)")
-            }
-            (count, false) => format!(
-                "{count} non-residential unit(s), not allowed (allow_non_residential_property = false)"
-            ),
-        };
-        let other = self.trace.check("non_residential_property", other_ok, detail);
+        let line = Line::new("non_residential_property")
+            .figure("count", h.non_residential)
+            .figure("allowed", p.allow_non_residential_property);
+        let other = self.trace.check(line, other_ok);
         let hold = residential && other;
         self.properties = Some(hold);
         hold
@@ -113,42 +103,40 @@ impl<'a> Checks<'a> {
     /// Tekun: the applicant is under 18, 60 or older, or has disability grade 1–2.
     pub fn tekun_person(&mut self, applicant: Option<&Member>, as_of: Date) -> bool {
         let Some(applicant) = applicant else {
-            return self.trace.check(
-                "tekun_person_category",
-                false,
-                "no member has relation applicant".into(),
-            );
+            let line = Line::new("tekun_person_category").figure("category", "no_applicant");
+            return self.trace.check(line, false);
         };
         let age = applicant.id_number.age_on(as_of);
-        let grade = applicant.disability_grade.map_or("none".to_owned(), |g| g.to_string());
-        let reason = if age < 18 {
-            Some("under 18")
+        let category = if age < 18 {
+            "under_18"
         } else if age >= 60 {
-            Some("60 or older")
+            "aged_60_or_over"
         } else if matches!(applicant.disability_grade, Some(1 | 2)) {
-            Some("disability grade 1–2")
+            "disability_grade_1_2"
         } else {
-            None
+            "none"
         };
-        let verdict = reason.unwrap_or("not under 18, not 60 or older, not disability grade 1–2");
-        let detail = format!(
-            "applicant {}: age {age}, disability grade {grade}: {verdict}",
-            applicant.id_number.masked()
-        );
-        self.trace.check("tekun_person_category", reason.is_some(), detail)
+        let line = Line::new("tekun_person_category")
+            .figure("applicant", applicant.id_number.masked())
+            .figure("age", age)
+            .figure("disability_grade", applicant.disability_grade.map_or("none".to_owned(), |g| g.to_string()))
+            .figure("category", category);
+        self.trace.check(line, category != "none")
     }
 
-    /// Dibao re-check: income reached the standard, so the household graduates after a grace period.
-    pub fn graduation(&mut self, recheck: &Recheck) -> u32 {
-        let (months, why) = if recheck.poverty_relief {
-            (self.params.grace_months_poverty_relief, "poverty relief")
+    /// Dibao re-check: no step gave `eligible` (P ≥ S), so the household graduates after a
+    /// grace period; `low_income_after_grace` when P is within the low-income limit.
+    pub fn graduation(&mut self, recheck: &Recheck, low_income_after_grace: bool) -> u32 {
+        let (months, rule) = if recheck.poverty_relief {
+            (self.params.grace_months_poverty_relief, "poverty_relief")
         } else {
             (self.params.grace_months_employment, "employment")
         };
-        let detail = format!(
-            "re-check with per-capita income at or above standard: graduating with {months} grace months ({why})"
-        );
-        self.trace.info("recheck_graduation", detail);
+        let line = Line::new("recheck_graduation")
+            .figure("grace_months", months)
+            .figure("grace_rule", rule)
+            .figure("low_income_after_grace", low_income_after_grace);
+        self.trace.info(line);
         months
     }
 
@@ -158,24 +146,14 @@ impl<'a> Checks<'a> {
         let urban = Ratio::from_decimal(p.dibao_monthly_urban);
         let township = Ratio::from_decimal(p.temporary_township_limit_multiplier).mul(urban);
         let level = super::temporary_approval_level(p, requested);
-        let township_part = format!(
-            "requested {} {} township limit {} × urban standard {} = {}",
-            amount(requested),
-            le(level == ApprovalLevel::Township),
-            factor(p.temporary_township_limit_multiplier),
-            urban,
-            township,
-        );
-        let county_part = match level {
-            ApprovalLevel::Township => String::new(),
-            ApprovalLevel::County => format!("; ≤ county limit {}", amount(p.temporary_county_limit)),
-            ApprovalLevel::CountyLeadingGroup => {
-                format!("; > county limit {}", amount(p.temporary_county_limit))
-            }
-        };
-        let advance = if emergency { "; emergency: advance relief granted at this level" } else { "" };
-        let detail = format!("{township_part}{county_part} → {}{advance}", level.as_str());
-        self.trace.info("temporary_approval_level", detail);
+        let line = Line::new("temporary_approval_level")
+            .compare(amount(requested), Operator::le(level == ApprovalLevel::Township), township)
+            .figure("multiplier", factor(p.temporary_township_limit_multiplier))
+            .figure("urban_standard", urban)
+            .figure("county_limit", amount(p.temporary_county_limit))
+            .figure("level", level.as_str())
+            .figure("emergency", emergency);
+        self.trace.info(line);
         level
     }
 }

@@ -4,28 +4,39 @@
 
 use super::checks::Checks;
 use super::exact::Ratio;
-use super::trace::{factor, le, lt};
+use super::report::Operator;
+use super::trace::{Line, MemberLine, factor};
 
 impl Checks<'_> {
     /// Dibao step 3: P < S, compared as T < n × S; the benefit is n × S − T.
     pub fn below_standard(&mut self) -> Option<Ratio> {
-        let h = self.household;
-        let threshold = h.scaled_standard(Ratio::from_int(1));
-        let below = h.total < threshold;
-        let mut detail = format!(
-            "per-capita {} {op} standard {} (total {} {op} {} × {} = {threshold})",
-            h.per_capita_income(),
-            h.standard,
-            h.total,
-            h.size(),
-            h.standard,
-            op = lt(below),
-        );
-        let benefit = threshold.sub(h.total);
+        let threshold = self.household.scaled_standard(Ratio::from_int(1));
+        let below = self.household.total < threshold;
+        let benefit = threshold.sub(self.household.total);
+        let mut line = self.against_standard(below, threshold);
         if below {
-            detail.push_str(&format!("; benefit {threshold} − {} = {benefit}", h.total));
+            line = line.figure("benefit", benefit);
         }
-        self.trace.check("income_below_standard", below, detail).then_some(benefit)
+        self.trace.check(line, below).then_some(benefit)
+    }
+
+    /// Low-income step: P < S recommends the household for dibao (a flag, not a test).
+    pub fn dibao_recommended(&mut self) -> bool {
+        let threshold = self.household.scaled_standard(Ratio::from_int(1));
+        let below = self.household.total < threshold;
+        let line = self.against_standard(below, threshold);
+        self.trace.info(line);
+        below
+    }
+
+    /// `income_below_standard`: P against S, with T against n × S.
+    fn against_standard(&self, below: bool, threshold: Ratio) -> Line {
+        let h = self.household;
+        Line::new("income_below_standard")
+            .compare(h.per_capita_income(), Operator::lt(below), h.standard)
+            .figure("total", h.total)
+            .figure("household_size", h.size())
+            .figure("total_threshold", threshold)
     }
 
     /// P ≤ low_income_multiplier × S, compared as T ≤ n × multiplier × S.
@@ -35,35 +46,14 @@ impl Checks<'_> {
         let per_capita_limit = Ratio::from_decimal(multiplier).mul(h.standard);
         let limit = h.n.mul(per_capita_limit);
         let within = h.total <= limit;
-        let detail = format!(
-            "per-capita {} {op} {} × {} = {per_capita_limit} (total {} {op} {} × {per_capita_limit} = {limit})",
-            h.per_capita_income(),
-            factor(multiplier),
-            h.standard,
-            h.total,
-            h.size(),
-            op = le(within),
-        );
-        self.trace.check("income_within_low_income_limit", within, detail)
-    }
-
-    /// Low-income step: P < S recommends the household for dibao (a flag, not a test).
-    pub fn dibao_recommended(&mut self) -> bool {
-        let h = self.household;
-        let threshold = h.scaled_standard(Ratio::from_int(1));
-        let below = h.total < threshold;
-        let consequence = if below { "; dibao recommended" } else { "" };
-        let detail = format!(
-            "per-capita {} {op} standard {} (total {} {op} {} × {} = {threshold}){consequence}",
-            h.per_capita_income(),
-            h.standard,
-            h.total,
-            h.size(),
-            h.standard,
-            op = lt(below),
-        );
-        self.trace.info("income_below_standard", detail);
-        below
+        let line = Line::new("income_within_low_income_limit")
+            .compare(h.per_capita_income(), Operator::le(within), per_capita_limit)
+            .figure("multiplier", factor(multiplier))
+            .figure("standard", h.standard)
+            .figure("total", h.total)
+            .figure("household_size", h.size())
+            .figure("total_limit", limit);
+        self.trace.check(line, within)
     }
 
     /// Tekun: P < tekun_multiplier × S, compared as T < n × multiplier × S; benefit n × mS − T.
@@ -74,19 +64,17 @@ impl Checks<'_> {
         let threshold = h.n.mul(per_capita);
         let below = h.total < threshold;
         let benefit = threshold.sub(h.total);
-        let mut detail = format!(
-            "per-capita {} {op} tekun standard {} × {} = {per_capita} (total {} {op} {} × {per_capita} = {threshold})",
-            h.per_capita_income(),
-            factor(multiplier),
-            h.standard,
-            h.total,
-            h.size(),
-            op = lt(below),
-        );
+        let mut line = Line::new("income_below_tekun_standard")
+            .compare(h.per_capita_income(), Operator::lt(below), per_capita)
+            .figure("multiplier", factor(multiplier))
+            .figure("standard", h.standard)
+            .figure("total", h.total)
+            .figure("household_size", h.size())
+            .figure("total_threshold", threshold);
         if below {
-            detail.push_str(&format!("; benefit {threshold} − {} = {benefit}", h.total));
+            line = line.figure("benefit", benefit);
         }
-        self.trace.check("income_below_tekun_standard", below, detail).then_some(benefit)
+        self.trace.check(line, below).then_some(benefit)
     }
 
     /// Dibao step 4: single-person cases whose own income is below S; the benefit is Σ (S − own).
@@ -95,36 +83,18 @@ impl Checks<'_> {
         let cases: Vec<_> = h.members.iter().filter(|m| m.single_person).collect();
         let below: Vec<_> = cases.iter().filter(|m| m.monthly_income < h.standard).collect();
         let benefit = Ratio::sum(below.iter().map(|m| h.standard.sub(m.monthly_income)));
-        let detail = if cases.is_empty() {
-            "no member is a single-person case (disability grade 1–2, grade 3 intellectual or mental, serious illness)"
-                .to_owned()
-        } else {
-            let each: Vec<String> = cases
-                .iter()
-                .map(|m| {
-                    let less = m.monthly_income < h.standard;
-                    let gap = if less {
-                        format!(
-                            ": {} − {} = {}",
-                            h.standard,
-                            m.monthly_income,
-                            h.standard.sub(m.monthly_income)
-                        )
-                    } else {
-                        String::new()
-                    };
-                    format!(
-                        "{} own income {} {} standard {}{gap}",
-                        m.masked,
-                        m.monthly_income,
-                        lt(less),
-                        h.standard
-                    )
-                })
-                .collect();
-            let total = if below.is_empty() { String::new() } else { format!("; benefit {benefit}") };
-            format!("{}{total}", each.join("; "))
-        };
-        self.trace.check("single_person", !below.is_empty(), detail).then_some(benefit)
+        let mut line = Line::new("single_person").figure("standard", h.standard).figure("cases", cases.len());
+        for case in &cases {
+            let less = case.monthly_income < h.standard;
+            let mut part = MemberLine::new(&case.masked).compare(case.monthly_income, Operator::lt(less), h.standard);
+            if less {
+                part = part.figure("gap", h.standard.sub(case.monthly_income));
+            }
+            line = line.member(part);
+        }
+        if !below.is_empty() {
+            line = line.figure("benefit", benefit);
+        }
+        self.trace.check(line, !below.is_empty()).then_some(benefit)
     }
 }

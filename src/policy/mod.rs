@@ -6,20 +6,25 @@
 //! the [`Report`].
 //!
 //! # Layout
-//! - `params`, `book`: the parameters and the policy files that set them per region.
+//! - `params`, `book`: the parameters and the policy files that set them per region and date;
+//!   `live`: the set in force, swapped whole on reload; `published`: the parameters as shown.
 //! - `facts`: per-member facts (incomes, assets, units, gaps) from the agencies' answers.
 //! - `household`: n, S, T, P, F and the real estate.
 //! - `checks`, `income`, `flags`: one method per rule, each writing its trace line.
 //! - `verdict`: the per-program decisions; `report`: the report written out.
+//! - `explain`: the rule trace and the verdict's reasons in Chinese or English.
 
 mod book;
 mod checks;
 mod exact;
+pub mod explain;
 mod facts;
 mod flags;
 mod household;
 mod income;
+mod live;
 mod params;
+mod published;
 mod report;
 mod trace;
 mod verdict;
@@ -27,11 +32,13 @@ mod verdict;
 #[cfg(test)]
 mod tests;
 
-pub use book::{PolicyBook, PolicyBookError, policy_version};
-pub use params::PolicyParams;
+pub use book::{Effective, Origin, PolicyBook, PolicyBookError, policy_version};
+pub use live::{LivePolicies, ReloadSummary, spawn_reload_on_hangup};
+pub use params::{KNOWN_SOURCES, PolicyParams};
+pub use published::PublishedPolicy;
 pub use report::{
-    ApprovalLevel, Category, MemberReport, MissingSource, Report, RuleOutcome, RuleTrace, SourceSummary,
-    Verdict,
+    ApprovalLevel, Category, MemberReport, MemberTrace, MissingSource, Operator, PolicySource, Report,
+    RuleOutcome, RuleTrace, SourceSummary, Verdict,
 };
 
 use crate::domain::{Application, MemberEvidence, Money, Program, add_months};
@@ -75,10 +82,12 @@ pub fn assess(
         (disagree, flags::INCOME_SOURCES_DISAGREE),
         (undeclared, flags::UNDECLARED_INCOME),
         (decision.dibao_recommended, flags::DIBAO_RECOMMENDED),
+        (decision.low_income_after_grace, flags::LOW_INCOME_AFTER_GRACE),
     ];
     Report {
         program: application.program,
         policy_version: policy_version.to_owned(),
+        policy_source: None,
         verdict: decision.verdict,
         category: decision.category,
         as_of: application.as_of,
@@ -103,6 +112,14 @@ pub fn assess(
         flags: raised.iter().filter(|(up, _)| *up).map(|(_, name)| (*name).to_owned()).collect(),
         missing: household.missing.clone(),
     }
+}
+
+/// Assesses one application under an effective parameter set, recording its version and
+/// the files it came from.
+pub fn assess_under(application: &Application, evidence: &[MemberEvidence], policy: &Effective) -> Report {
+    let mut report = assess(application, evidence, &policy.params, &policy.version);
+    report.policy_source = Some(policy.source());
+    report
 }
 
 /// The approval level for a temporary-assistance amount: township up to

@@ -62,11 +62,99 @@ pub enum RuleOutcome {
 }
 
 /// One evaluated rule with its figures, so an officer can redo the arithmetic by hand.
+///
+/// `value operator threshold` is a true statement about the exact figures (amounts shown
+/// rounded to cents); `figures` holds every input by name, `members` the parts about one
+/// member each. Reports written before these fields existed carry only `detail`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RuleTrace {
+    /// The rule id; see `docs/POLICY.md#<rule>`.
+    #[schema(example = "income_below_standard")]
     pub rule: String,
     pub outcome: RuleOutcome,
+    /// The arithmetic in English.
+    #[schema(example = "per-capita 500.00 < standard 740.00 (total 1500.00 < 3 × 740.00 = 2220.00)")]
     pub detail: String,
+    /// The figure the rule compared, e.g. the per-capita income.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "500.00")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Operator>,
+    /// What `value` was compared with, e.g. the standard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "740.00")]
+    pub threshold: Option<String>,
+    /// Every input by name: amounts with two decimals, factors as configured, counts,
+    /// `true`/`false`, codes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(example = json!({"total": "1500.00", "household_size": "3", "total_threshold": "2220.00"}))]
+    pub figures: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<MemberTrace>,
+}
+
+/// The part of a rule about one member (a single-person case, an income comparison, a gap).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MemberTrace {
+    /// The member's masked ID number.
+    #[schema(example = "110105********002X")]
+    pub member: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Operator>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub figures: BTreeMap<String, String>,
+}
+
+/// The relation that holds between a rule's value and its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum Operator {
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl Operator {
+    /// `<` when `less`, else `≥`.
+    pub fn lt(less: bool) -> Self {
+        if less { Self::Lt } else { Self::Ge }
+    }
+
+    /// `≤` when `within`, else `>`.
+    pub fn le(within: bool) -> Self {
+        if within { Self::Le } else { Self::Gt }
+    }
+
+    /// As printed: `<`, `≤`, `>`, `≥`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::Lt => "<",
+            Self::Le => "≤",
+            Self::Gt => ">",
+            Self::Ge => "≥",
+        }
+    }
+}
+
+/// Which policy files decided a report, so that officers see a name beside the version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PolicySource {
+    /// The region prefix of the file layered over `default.toml`; null for the default alone.
+    #[schema(example = "50")]
+    pub region_prefix: Option<String>,
+    /// The latest dated change in effect on `as_of`; null when none applies.
+    #[serde(with = "iso_date::option")]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-07-01")]
+    pub effective_from: Option<Date>,
 }
 
 /// One gap in the evidence: a source that did not answer, or an amount that cannot be counted.
@@ -115,6 +203,9 @@ pub struct MemberReport {
 pub struct Report {
     pub program: Program,
     pub policy_version: String,
+    /// The files behind `policy_version`; null in reports written before it was recorded.
+    #[serde(default)]
+    pub policy_source: Option<PolicySource>,
     pub verdict: Verdict,
     pub category: Option<Category>,
     #[serde(with = "iso_date")]
@@ -174,4 +265,4 @@ mod signed {
 }
 
 // Dates as `YYYY-MM-DD`, whatever the `time` crate's features.
-time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+time::serde::format_description!(pub(crate) iso_date, Date, "[year]-[month]-[day]");

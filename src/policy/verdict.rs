@@ -16,6 +16,8 @@ pub(crate) struct Decision {
     pub recheck_months: Option<u32>,
     pub grace_months: Option<u32>,
     pub dibao_recommended: bool,
+    /// A graduating household whose P is within the low-income limit (DESIGN §5.1).
+    pub low_income_after_grace: bool,
 }
 
 impl Decision {
@@ -31,6 +33,7 @@ impl Decision {
             recheck_months: None,
             grace_months: None,
             dibao_recommended: false,
+            low_income_after_grace: false,
         }
     }
 
@@ -46,11 +49,16 @@ impl Decision {
         }
     }
 
-    fn graduating(grace_months: u32) -> Self {
-        Self { grace_months: Some(grace_months), ..Self::new(Verdict::Graduating, None) }
+    fn graduating(grace_months: u32, low_income_after_grace: bool) -> Self {
+        Self {
+            grace_months: Some(grace_months),
+            low_income_after_grace,
+            ..Self::new(Verdict::Graduating, None)
+        }
     }
 
-    /// Some data is missing: nothing but `ineligible` can stand, so any other outcome goes to an officer.
+    /// Some data is missing: nothing but `ineligible` can stand, so any other outcome goes to
+    /// an officer. There is then no graduation, so no `low_income_after_grace` either.
     pub fn under_review(self) -> Self {
         if self.verdict == Verdict::Ineligible {
             return self;
@@ -78,28 +86,22 @@ fn dibao(checks: &mut Checks, params: &PolicyParams, recheck: Option<&Recheck>) 
         return Decision::ineligible();
     }
     let labor_capable = checks.household.any_labor_capable();
+    let months = if labor_capable { params.recheck_months_dibao_b } else { params.recheck_months_dibao_a };
     if let Some(benefit) = checks.below_standard() {
-        let (class, months) = if labor_capable {
-            (Category::DibaoB, params.recheck_months_dibao_b)
-        } else {
-            (Category::DibaoA, params.recheck_months_dibao_a)
-        };
+        let class = if labor_capable { Category::DibaoB } else { Category::DibaoA };
         return Decision::eligible(class, Some(benefit), Some(months));
     }
+    let within = checks.within_low_income();
+    let low_income = within && checks.low_income_assets();
+    if low_income && let Some(benefit) = checks.single_person() {
+        return Decision::eligible(Category::DibaoSingle, Some(benefit), Some(months));
+    }
+    // A re-check (v1.1): the steps above applied as for an application, single-person
+    // included; what none of them made eligible graduates, since dibao assets passed.
     if let Some(recheck) = recheck {
-        return Decision::graduating(checks.graduation(recheck));
+        return Decision::graduating(checks.graduation(recheck, within), within);
     }
-    if !(checks.within_low_income() && checks.low_income_assets()) {
-        return Decision::ineligible();
-    }
-    match checks.single_person() {
-        Some(benefit) => {
-            let months =
-                if labor_capable { params.recheck_months_dibao_b } else { params.recheck_months_dibao_a };
-            Decision::eligible(Category::DibaoSingle, Some(benefit), Some(months))
-        }
-        None => Decision::low_income(params, false),
-    }
+    if low_income { Decision::low_income(params, false) } else { Decision::ineligible() }
 }
 
 fn low_income(checks: &mut Checks, params: &PolicyParams) -> Decision {

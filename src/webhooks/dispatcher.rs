@@ -3,7 +3,7 @@
 use super::{CallbackPolicy, signature_header};
 use crate::api::views::ApplicationView;
 use crate::domain::Application;
-use crate::policy::PolicyBook;
+use crate::policy::LivePolicies;
 use crate::store::{DueWebhook, Store, WebhookAttempt, now_ms};
 use reqwest::header::CONTENT_TYPE;
 use secrecy::{ExposeSecret, SecretString};
@@ -20,7 +20,7 @@ const MAX_BACKOFF_MS: i64 = 3_600_000;
 
 pub struct WebhookDispatcher {
     pub store: Store,
-    pub policies: Arc<PolicyBook>,
+    pub policies: Arc<LivePolicies>,
     pub target_policy: CallbackPolicy,
     pub secret: SecretString,
     pub give_up_after: Duration,
@@ -56,7 +56,7 @@ pub fn spawn_dispatcher(dispatcher: WebhookDispatcher, stop: CancellationToken) 
 impl WebhookDispatcher {
     pub fn with_defaults(
         store: Store,
-        policies: Arc<PolicyBook>,
+        policies: Arc<LivePolicies>,
         target_policy: CallbackPolicy,
         secret: SecretString,
     ) -> Self {
@@ -166,7 +166,7 @@ impl WebhookDispatcher {
             .map_err(|_| "could not read the application".to_owned())?
             .ok_or("the application is gone")?;
         let application: Option<Application> = serde_json::from_str(&record.body_json).ok();
-        let view = ApplicationView::build(&record, application.as_ref(), &self.policies);
+        let view = ApplicationView::build(&record, application.as_ref(), &self.policies.snapshot());
         let delivered_at = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
