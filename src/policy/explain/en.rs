@@ -47,9 +47,11 @@ pub(super) fn name(rule: &RuleTrace, f: &Figures) -> Option<&'static str> {
         "recheck_graduation" => "Re-check: graduating after a grace period",
         "temporary_approval_level" => "Temporary-assistance approval level",
         "undeclared_income" => pick(pass, "No undeclared income", "Undeclared income"),
-        "income_sources_disagree" => {
-            pick(pass, "Tax and housing-fund incomes agree", "Tax and housing-fund incomes disagree")
-        }
+        "income_sources_disagree" => match (f.get("compared"), pass) {
+            ("0", _) => "No tax and housing-fund incomes to compare",
+            (_, true) => "Tax and housing-fund incomes agree",
+            (_, false) => "Tax and housing-fund incomes disagree",
+        },
         _ => return None,
     })
 }

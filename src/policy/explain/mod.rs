@@ -118,5 +118,3 @@ fn has_figures(rule: &RuleTrace) -> bool {
     rule.value.is_some() || !rule.figures.is_empty() || !rule.members.is_empty()
 }
 
-#[cfg(test)]
-mod tests;

@@ -22,11 +22,11 @@ const AGENCIES: Words = &[
 
 /// How a source failed, as the end of a sentence about it.
 const CAUSES: Words = &[
-    ("no_consent", "无有效授权，未查询", "not queried: no valid consent"),
+    ("no_consent", "未查询（无有效授权）", "not queried: no valid consent"),
     ("timeout", "查询超时", "timed out"),
     ("unavailable", "系统不可用", "agency unavailable"),
     ("malformed", "返回数据异常", "malformed answer"),
-    ("unconverted_currency", "有外币存款无法折算", "foreign-currency account not converted"),
+    ("unconverted_currency", "含外币账户，无法折算", "foreign-currency account not converted"),
     ("circuit_open", "因故障熔断未查询", "not called: circuit open"),
     ("bulkhead_full", "因并发已满未查询", "not called: too many concurrent queries"),
     ("rate_limited", "因超出限流未查询", "not called: rate limited"),

@@ -31,7 +31,11 @@ pub(super) fn name(rule: &RuleTrace, f: &Figures) -> Option<&'static str> {
         "recheck_graduation" => "复核渐退",
         "temporary_approval_level" => "临时救助审批层级",
         "undeclared_income" => pick(pass, "无未申报收入", "存在未申报收入"),
-        "income_sources_disagree" => pick(pass, "纳税收入与公积金推算工资相符", "纳税收入与公积金推算工资不符"),
+        "income_sources_disagree" => match (f.get("compared"), pass) {
+            ("0", _) => "无需比对纳税与公积金收入",
+            (_, true) => "纳税与公积金收入一致",
+            (_, false) => "纳税与公积金收入不一致",
+        },
         _ => return None,
     })
 }
@@ -224,7 +228,7 @@ pub(super) fn detail(rule: &RuleTrace, f: &Figures) -> Option<String> {
             f.get("declared"),
             f.get("excess"),
             pick(f.yes("over_tolerance"), ">", "≤"),
-            f.get("tolerance_factor"),
+            percent(f.get("tolerance_factor")),
             f.get("declared"),
             f.get("tolerance"),
             pick(f.yes("over_minimum"), ">", "≤"),
@@ -305,7 +309,10 @@ pub(super) fn reason(rule: &RuleTrace, f: &Figures) -> Option<String> {
         }
         "tekun_person_category" => match f.get("category") {
             "no_applicant" => "家庭成员中没有申请人".to_owned(),
-            _ => format!("申请人 {} 岁，且不是一、二级残疾，不属于特困人员类别", f.get("age")),
+            _ => format!(
+                "申请人 {} 岁（已满 18 周岁、未满 60 周岁），且不是一、二级残疾，不属于特困人员类别",
+                f.get("age")
+            ),
         },
         "recheck_graduation" => {
             let after = if f.yes("low_income_after_grace") { "；渐退期满后可认定为低收入家庭" } else { "" };

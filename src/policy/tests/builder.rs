@@ -29,7 +29,7 @@ pub fn dec(text: &str) -> Decimal {
 /// The embedded default parameters (DESIGN §5's table).
 pub fn default_params() -> PolicyParams {
     let book = PolicyBook::embedded().unwrap();
-    book.for_region(&RegionCode::parse("500103").unwrap()).0.clone()
+    book.effective(&RegionCode::parse("500103").unwrap(), AS_OF).params.clone()
 }
 
 /// A valid ID number for a birth date; `seq` keeps household members distinct.

@@ -280,45 +280,96 @@ fn recheck(income: &str, poverty_relief: bool) -> Case {
 
 #[test]
 fn a_recheck_at_or_above_the_standard_graduates_with_a_grace_period() {
-    // (income, poverty relief, verdict, grace months)
+    // (income, poverty relief, verdict, grace months, low income after the grace period)
     let table = [
-        ("739.99", false, Verdict::Eligible, None),
-        ("740.00", false, Verdict::Graduating, Some(6)),
-        ("740.00", true, Verdict::Graduating, Some(12)),
-        ("5000.00", false, Verdict::Graduating, Some(6)),
-        ("5000.00", true, Verdict::Graduating, Some(12)),
+        ("739.99", false, Verdict::Eligible, None, false),
+        ("740.00", false, Verdict::Graduating, Some(6), true),
+        ("740.00", true, Verdict::Graduating, Some(12), true),
+        ("1110.00", false, Verdict::Graduating, Some(6), true),
+        ("1110.01", false, Verdict::Graduating, Some(6), false),
+        ("5000.00", false, Verdict::Graduating, Some(6), false),
+        ("5000.00", true, Verdict::Graduating, Some(12), false),
     ];
-    for (income, relief, verdict, grace) in table {
+    for (income, relief, verdict, grace, after) in table {
         let report = recheck(income, relief).run();
-        assert_eq!((report.verdict, report.grace_months), (verdict, grace), "{income} relief {relief}");
+        let case = format!("{income} relief {relief}");
+        assert_eq!((report.verdict, report.grace_months), (verdict, grace), "{case}");
+        assert_eq!(report.flags.contains(&"low_income_after_grace".to_owned()), after, "{case}");
         if verdict == Verdict::Graduating {
             assert_eq!(
                 (report.category, report.suggested_monthly_benefit, report.recheck_due),
                 (None, None, None)
             );
-            assert_eq!(rule(&report, "recheck_graduation").outcome, RuleOutcome::Info);
-            assert!(!rule_names(&report).contains(&"single_person"));
+            let graduation = rule(&report, "recheck_graduation");
+            assert_eq!(graduation.outcome, RuleOutcome::Info);
+            let grace_rule = if relief { "poverty_relief" } else { "employment" };
+            assert_eq!(graduation.figures["grace_rule"], grace_rule, "{case}");
+            assert_eq!(graduation.figures["low_income_after_grace"], after.to_string(), "{case}");
         } else {
             assert_eq!(report.category, Some(Category::DibaoB));
         }
     }
-    let relief = recheck("740.00", true).run();
     assert_eq!(
-        rule(&relief, "recheck_graduation").detail,
-        "re-check with per-capita income at or above standard: graduating with 12 grace months (poverty relief)"
+        rule(&recheck("740.00", true).run(), "recheck_graduation").detail,
+        "re-check with per-capita income at or above standard: graduating with 12 grace months (poverty relief); \
+         per-capita income within the low-income limit: low income after the grace period"
+    );
+    assert_eq!(
+        rule(&recheck("5000.00", false).run(), "recheck_graduation").detail,
+        "re-check with per-capita income at or above standard: graduating with 6 grace months (employment)"
     );
 }
 
 #[test]
-fn a_recheck_with_assets_over_the_limit_is_ineligible_and_single_person_does_not_apply() {
+fn a_recheck_with_assets_over_the_limit_is_ineligible() {
     let report = recheck("100.00", false).member(born(1985).bank("35520.01")).run();
     assert_eq!((report.verdict, report.grace_months), (Verdict::Ineligible, None));
-    let single = case(Dibao)
-        .member(born(1960).disabled(1, DisabilityType::Physical))
-        .member(born(1990).wage("1600.00"))
-        .recheck(false)
+    assert!(report.flags.is_empty());
+}
+
+/// The household of issue 18: dibao under the single-person rule for a son disabled at
+/// grade 1; at the re-check his father's wage has fallen from 1800.00 to 1600.00, so P is
+/// 800.00: at or above S, within the low-income limit.
+fn single_person_son(recheck: Option<bool>) -> Case {
+    let case = case(Dibao).member(born(1968).wage("1600.00")).member(born(1996).disabled(1, DisabilityType::Intellectual));
+    match recheck {
+        Some(poverty_relief) => case.recheck(poverty_relief),
+        None => case,
+    }
+}
+
+#[test]
+fn a_recheck_applies_the_single_person_step_so_the_son_stays_on_dibao() {
+    let rechecked = single_person_son(Some(false)).run();
+    assert_eq!(
+        (rechecked.verdict, rechecked.category, opt(rechecked.suggested_monthly_benefit)),
+        (Verdict::Eligible, Some(Category::DibaoSingle), Some("740.00".into()))
+    );
+    assert_eq!(rechecked.grace_months, None, "no grace period: he stays on dibao");
+    assert_eq!(rule(&rechecked, "single_person").outcome, RuleOutcome::Pass);
+    assert!(!rule_names(&rechecked).contains(&"recheck_graduation"));
+    let applied = single_person_son(None).run();
+    assert_eq!(
+        (applied.verdict, applied.category, applied.suggested_monthly_benefit, applied.recheck_due),
+        (rechecked.verdict, rechecked.category, rechecked.suggested_monthly_benefit, rechecked.recheck_due),
+        "a re-check decides as an application would"
+    );
+}
+
+#[test]
+fn a_recheck_graduates_when_the_single_person_case_has_income_of_their_own() {
+    // The son now earns the standard himself: no step gives eligible, so the household
+    // graduates, and with P within the low-income limit it is low income after the grace.
+    let report = case(Dibao)
+        .member(born(1968).wage("1000.00"))
+        .member(born(1996).disabled(1, DisabilityType::Intellectual).wage("740.00"))
+        .recheck(true)
         .run();
-    assert_eq!((single.verdict, single.grace_months), (Verdict::Graduating, Some(6)));
+    assert_eq!((report.verdict, report.grace_months), (Verdict::Graduating, Some(12)));
+    assert_eq!(rule(&report, "single_person").outcome, RuleOutcome::Fail);
+    assert_eq!(report.flags, ["low_income_after_grace"]);
+    let graduation = rule(&report, "recheck_graduation");
+    assert_eq!(graduation.figures["grace_rule"], "poverty_relief");
 }
 
 #[test]

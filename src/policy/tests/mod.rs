@@ -2,8 +2,11 @@
 
 mod book;
 mod builder;
+mod dates;
 mod dibao;
+mod explain;
 mod figures;
+mod live;
 mod missing;
 mod programs;
 mod props;

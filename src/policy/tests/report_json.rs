@@ -37,6 +37,7 @@ fn the_design_example_serialises_to_the_documented_shape() {
             "monthly_income_per_capita",
             "monthly_income_total",
             "non_residential_properties",
+            "policy_source",
             "policy_version",
             "program",
             "recheck_due",
@@ -84,11 +85,38 @@ fn the_design_example_serialises_to_the_documented_shape() {
         value["missing"],
         json!([{"member": report.members[2].id_number_masked, "agency": "bank", "cause": "timeout"}])
     );
+    let timed_out = &report.members[2].id_number_masked;
     assert_eq!(
         value["rules"][0],
-        json!({"rule": "data_complete", "outcome": "fail", "detail": report.rules[0].detail})
+        json!({"rule": "data_complete", "outcome": "fail", "detail": report.rules[0].detail,
+               "figures": {"gaps": "1"},
+               "members": [{"member": timed_out, "figures": {"agency": "bank", "cause": "timeout"}}]})
+    );
+    let income = value["rules"].as_array().unwrap().iter().find(|r| r["rule"] == "income_below_standard").unwrap();
+    assert_eq!(
+        income,
+        &json!({"rule": "income_below_standard", "outcome": "pass",
+                "detail": "per-capita 500.00 < standard 740.00 (total 1500.00 < 3 × 740.00 = 2220.00); benefit 2220.00 − 1500.00 = 720.00",
+                "value": "500.00", "operator": "<", "threshold": "740.00",
+                "figures": {"total": "1500.00", "household_size": "3", "total_threshold": "2220.00", "benefit": "720.00"}})
     );
     assert_eq!(value["flags"], json!([]));
+}
+
+#[test]
+fn a_report_written_before_structured_rules_still_reads() {
+    let report = case(Dibao).member(born(1990).wage("500.00")).run();
+    let mut value = serde_json::to_value(&report).unwrap();
+    let object = value.as_object_mut().unwrap();
+    object.remove("policy_source");
+    object.insert(
+        "rules".into(),
+        json!([{"rule": "income_below_standard", "outcome": "pass", "detail": "per-capita 500.00 < standard 740.00"}]),
+    );
+    let read: Report = serde_json::from_value(value).unwrap();
+    assert_eq!(read.policy_source, None);
+    assert_eq!(read.rules[0].detail, "per-capita 500.00 < standard 740.00");
+    assert!(read.rules[0].figures.is_empty() && read.rules[0].value.is_none());
 }
 
 #[test]
