@@ -82,18 +82,20 @@ fn summarize(book: &PolicyBook) -> ReloadSummary {
 }
 
 /// Reloads on every `SIGHUP` until `stop` is cancelled (Unix only; elsewhere it just waits).
+/// The handler is installed before this returns, so a hang-up sent once the hub has started
+/// reloads it rather than ending the process.
 pub fn spawn_reload_on_hangup(policies: Arc<LivePolicies>, stop: CancellationToken) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let mut hangups = match signal(SignalKind::hangup()) {
-                Ok(hangups) => hangups,
-                Err(error) => {
-                    tracing::warn!(error = %error, "cannot listen for SIGHUP; reload policies through the API");
-                    return;
-                }
-            };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangups = match signal(SignalKind::hangup()) {
+            Ok(hangups) => hangups,
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot listen for SIGHUP; reload policies through the API");
+                return tokio::spawn(async move { stop.cancelled().await });
+            }
+        };
+        tokio::spawn(async move {
             loop {
                 tokio::select! {
                     () = stop.cancelled() => return,
@@ -107,11 +109,11 @@ pub fn spawn_reload_on_hangup(policies: Arc<LivePolicies>, stop: CancellationTok
                     }
                 }
             }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = &policies;
-            stop.cancelled().await;
-        }
-    })
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        drop(policies);
+        tokio::spawn(async move { stop.cancelled().await })
+    }
 }

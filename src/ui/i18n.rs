@@ -1,7 +1,8 @@
 //! The officers' language: Chinese by default, English with `?lang=en` (remembered in a
 //! cookie). Every label lives here, both languages side by side, so a label cannot exist in
 //! one language only; codes from reports (verdicts, rules, agencies…) are translated by
-//! [`Lang::value`], and an unknown code is shown as it is rather than hidden.
+//! [`Lang::value`], and an unknown code is shown as it is rather than hidden. Rule names and
+//! their arithmetic are the policy engine's (`crate::policy::explain`), rendered in this language.
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
@@ -63,6 +64,14 @@ impl Lang {
             .to_owned()
     }
 
+    /// The same language for the policy engine's explanations.
+    pub fn explain(self) -> crate::policy::explain::Lang {
+        match self {
+            Self::Zh => crate::policy::explain::Lang::Zh,
+            Self::En => crate::policy::explain::Lang::En,
+        }
+    }
+
     pub fn yes_no(self, value: bool) -> &'static str {
         if value { self.labels().yes } else { self.labels().no }
     }
@@ -106,7 +115,6 @@ pub enum Kind {
     Agency,
     SourceStatus,
     Cause,
-    Rule,
     RuleOutcome,
     Flag,
     FlagExplanation,
@@ -178,43 +186,6 @@ fn table(kind: Kind) -> Table {
             ("circuit_open", "部门故障熔断，未调用", "Circuit open: not called"),
             ("bulkhead_full", "并发已满，未调用", "Too many concurrent queries: not called"),
             ("rate_limited", "超出限流，未调用", "Rate limited: not called"),
-        ],
-        Kind::Rule => &[
-            ("data_complete", "核对数据完整", "Data complete"),
-            ("rigid_expenses_deduction", "刚性支出扣减", "Rigid expenses deducted"),
-            (
-                "financial_assets_within_dibao_limit",
-                "金融资产在低保限额内",
-                "Financial assets within dibao limit",
-            ),
-            (
-                "financial_assets_within_low_income_limit",
-                "金融资产在低收入限额内",
-                "Financial assets within low-income limit",
-            ),
-            (
-                "residential_properties_within_limit",
-                "住宅套数在限额内",
-                "Residential properties within limit",
-            ),
-            ("non_residential_property", "非住宅房产", "Non-residential property"),
-            ("income_below_standard", "人均收入低于低保标准", "Per-capita income below the standard"),
-            (
-                "income_below_tekun_standard",
-                "人均收入低于特困标准",
-                "Per-capita income below the tekun standard",
-            ),
-            (
-                "income_within_low_income_limit",
-                "人均收入在低收入标准内",
-                "Per-capita income within low-income limit",
-            ),
-            ("single_person", "单人户认定", "Single-person case"),
-            ("tekun_person_category", "特困人员类别", "Extreme-poverty person category"),
-            ("recheck_graduation", "复核渐退", "Re-check graduation"),
-            ("temporary_approval_level", "临时救助审批层级", "Temporary-assistance approval level"),
-            ("undeclared_income", "未申报收入", "Undeclared income"),
-            ("income_sources_disagree", "收入来源不一致", "Income sources disagree"),
         ],
         Kind::RuleOutcome => {
             &[("pass", "通过", "Pass"), ("fail", "未通过", "Fail"), ("info", "计算", "Figure")]
@@ -418,6 +389,17 @@ labels! {
     col_evidence: "凭证", "Evidence";
     col_used: "本次使用", "Used here";
     policy_version: "政策参数版本", "Policy version";
+    policy_name: "适用政策", "Policy applied";
+    policy_view: "查看参数", "View the parameters";
+    title_policy: "政策参数", "Policy parameters";
+    policy_bad_query: "请提供 6 位行政区划代码，核对基准日格式如 2026-11-24。", "Give a 6-digit region code and a date such as 2026-11-24.";
+    policy_reloaded: "政策参数已在报告生成后重新加载，本页为当前在用的参数；报告所用版本为", "The parameters were reloaded after the report was made; this page shows those in force now. The report used version";
+    policy_note: "每项参数依次取自 default.toml、其中生效日期不晚于核对基准日的变更、所在地区的参数文件及其变更，后者优先。", "Each value comes from default.toml, its changes in effect on the date, then the region's file and its changes; later ones win.";
+    col_parameter: "参数", "Parameter";
+    col_value: "取值", "Value";
+    col_policy_file: "来源文件", "File";
+    col_effective_from: "变更生效日期", "Change effective from";
+    reasons_heading: "主要理由", "Deciding reasons";
     reviews_heading: "审核意见", "Review decisions";
     reviews_none: "尚无审核意见。", "No decision yet.";
     col_decided_at: "时间", "When";

@@ -12,7 +12,7 @@
 //! # Layout
 //! - `session`, `csrf`, `i18n`: the cookie session, CSRF tokens, Chinese/English labels.
 //! - `page`, `error`: the shared layout, HTML responses and error pages.
-//! - `login`, `list`, `report` (+ `report_view`), `review`, `audit`, `assets`: the pages.
+//! - `login`, `list`, `report` (+ `report_view`), `review`, `audit`, `policy`, `assets`: the pages.
 
 mod assets;
 mod audit;
@@ -25,6 +25,7 @@ mod i18n;
 mod list;
 mod login;
 mod page;
+mod policy;
 mod report;
 mod report_view;
 mod review;
@@ -72,7 +73,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .service(list::list)
             .service(report::show)
             .service(review::decide)
-            .service(audit::trail),
+            .service(audit::trail)
+            .service(policy::show),
     );
 }
 

@@ -4,6 +4,7 @@
 use super::i18n::{Kind, Lang};
 use super::page::format_time;
 use crate::domain::{Agency, Application, Money};
+use crate::policy::explain;
 use crate::policy::{Report, RuleOutcome};
 use serde::Serialize;
 
@@ -40,6 +41,13 @@ pub struct ReportView {
     pub flags: Vec<FlagRow>,
     pub missing: Vec<GapRow>,
     pub policy_version: String,
+    /// The readable name of the parameters (region file, effective date); empty for reports
+    /// written before it was recorded.
+    pub policy_name: String,
+    /// The officers' page of the parameters in force for this report's region and date.
+    pub policy_href: String,
+    /// Why the verdict is what it is, in the page's language.
+    pub reasons: Vec<String>,
 }
 
 pub struct Figure {
@@ -115,7 +123,7 @@ impl ReportView {
                 .rules
                 .iter()
                 .map(|rule| RuleRow {
-                    name: lang.value(Kind::Rule, &rule.rule),
+                    name: explain::rule_name(rule, lang.explain()),
                     code: rule.rule.clone(),
                     class: match rule.outcome {
                         RuleOutcome::Pass => "ok",
@@ -123,7 +131,7 @@ impl ReportView {
                         RuleOutcome::Info => "muted",
                     },
                     outcome: lang.value(Kind::RuleOutcome, &code(&rule.outcome)),
-                    detail: rule.detail.clone(),
+                    detail: explain::rule_detail(rule, lang.explain()),
                 })
                 .collect(),
             flags: report
@@ -145,8 +153,20 @@ impl ReportView {
                 })
                 .collect(),
             policy_version: report.policy_version.clone(),
+            policy_name: explain::policy_name(report.policy_source.as_ref(), lang.explain()).unwrap_or_default(),
+            policy_href: policy_href(report),
+            reasons: explain::reasons(report, lang.explain()),
         }
     }
+}
+
+fn policy_href(report: &Report) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("region", report.region.as_str())
+        .append_pair("as_of", &report.as_of.to_string())
+        .append_pair("version", &report.policy_version)
+        .finish();
+    format!("/ui/policies?{query}")
 }
 
 fn figures(lang: Lang, report: &Report, application: Option<&Application>) -> Vec<Figure> {

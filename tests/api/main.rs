@@ -17,6 +17,7 @@ mod helpers;
 mod log_privacy;
 mod metrics;
 mod openapi;
+mod policies;
 mod recheck;
 mod redis_server;
 mod resilience;
