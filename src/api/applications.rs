@@ -138,7 +138,11 @@ pub async fn submit(
     if let Some(wait) = wait
         && let Some(record) = wait_until_final(&store, &completions, id, wait).await?
     {
-        return Ok(HttpResponse::Ok().json(ApplicationView::build(&record, Some(&application), &policies.snapshot())));
+        return Ok(HttpResponse::Ok().json(ApplicationView::build(
+            &record,
+            Some(&application),
+            &policies.snapshot(),
+        )));
     }
     let accepted = if id == new_id {
         ApplicationView::accepted(id, &application, &policies.snapshot())

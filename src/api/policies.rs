@@ -1,4 +1,4 @@
-//! The policy parameters (DESIGN §4, v1.1): what is in force for a region on a date, and
+//! The policy parameters (docs/POLICY.md#parameters): what is in force for a region on a date, and
 //! the reload of `config/policies/`. Thin: the book, its reload and the published view
 //! live in `crate::policy`.
 

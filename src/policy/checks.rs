@@ -1,4 +1,4 @@
-//! The rules of DESIGN §5, one method each: every method decides with exact figures and
+//! The rules of docs/POLICY.md#rules, one method each: every method decides with exact figures and
 //! writes its trace line with the inputs and thresholds it compared. This file holds the
 //! data, asset, property, person and approval rules; `income` holds the income rules.
 
@@ -28,8 +28,9 @@ impl<'a> Checks<'a> {
         let gaps = &self.household.missing;
         let mut line = Line::new("data_complete").figure("gaps", gaps.len());
         for gap in gaps {
-            let part =
-                MemberLine::new(&gap.member).figure("agency", gap.agency.as_str()).figure("cause", &gap.cause);
+            let part = MemberLine::new(&gap.member)
+                .figure("agency", gap.agency.as_str())
+                .figure("cause", &gap.cause);
             line = line.member(part);
         }
         self.trace.check(line, gaps.is_empty())
@@ -119,7 +120,10 @@ impl<'a> Checks<'a> {
         let line = Line::new("tekun_person_category")
             .figure("applicant", applicant.id_number.masked())
             .figure("age", age)
-            .figure("disability_grade", applicant.disability_grade.map_or("none".to_owned(), |g| g.to_string()))
+            .figure(
+                "disability_grade",
+                applicant.disability_grade.map_or("none".to_owned(), |g| g.to_string()),
+            )
             .figure("category", category);
         self.trace.check(line, category != "none")
     }

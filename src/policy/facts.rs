@@ -1,4 +1,4 @@
-//! Per-member facts (DESIGN §5 "Facts, per member"): what the agencies' answers say about one
+//! Per-member facts (docs/POLICY.md#facts): what the agencies' answers say about one
 //! person, and which of those answers are missing.
 //!
 //! A source that did not answer contributes nothing here; it becomes a gap instead, because

@@ -1,4 +1,4 @@
-//! Household figures (DESIGN §5 "Household"): n, S, T, P, F and the real estate, computed
+//! Household figures (docs/POLICY.md#household): n, S, T, P, F and the real estate, computed
 //! once from the members' facts and then only compared.
 //!
 //! P and F ÷ n are never needed for a decision: every comparison multiplies the threshold

@@ -1,4 +1,4 @@
-//! The income rules of DESIGN §5: per-capita income against the standard, the low-income
+//! The income rules (docs/POLICY.md#rules): per-capita income against the standard, the low-income
 //! limit and the tekun standard, and the single-person rule. Each compares the household
 //! total T with a threshold scaled by n, never a rounded per-capita figure.
 
@@ -86,7 +86,8 @@ impl Checks<'_> {
         let mut line = Line::new("single_person").figure("standard", h.standard).figure("cases", cases.len());
         for case in &cases {
             let less = case.monthly_income < h.standard;
-            let mut part = MemberLine::new(&case.masked).compare(case.monthly_income, Operator::lt(less), h.standard);
+            let mut part =
+                MemberLine::new(&case.masked).compare(case.monthly_income, Operator::lt(less), h.standard);
             if less {
                 part = part.figure("gap", h.standard.sub(case.monthly_income));
             }

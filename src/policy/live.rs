@@ -77,7 +77,8 @@ impl LivePolicies {
 }
 
 fn summarize(book: &PolicyBook) -> ReloadSummary {
-    let files = book.files().iter().map(|(file, changes)| FileSummary { file: file.clone(), changes: *changes });
+    let files =
+        book.files().iter().map(|(file, changes)| FileSummary { file: file.clone(), changes: *changes });
     ReloadSummary { files: files.collect() }
 }
 

@@ -1,7 +1,8 @@
-//! The policy engine of DESIGN §5: a pure function from an application, the normalized
+//! The policy engine (docs/POLICY.md): a pure function from an application, the normalized
 //! agency facts of its members and a region's parameters to a verdict with a full rule trace.
 //!
-//! No I/O and no clock: `as_of` comes with the application. Money is exact throughout
+//! `assess` does no I/O and reads no clock: `as_of` comes with the application (`book` and
+//! `live` read the policy directory). Money is exact throughout
 //! (fractions, see `exact`) and rounded half away from zero to cents only when written into
 //! the [`Report`].
 //!

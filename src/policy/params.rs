@@ -1,4 +1,4 @@
-//! Policy parameters (DESIGN §5): the figures one region's policy applies.
+//! Policy parameters (docs/POLICY.md#parameters): the figures one region's policy applies.
 //!
 //! The field names are the keys of the files in `config/policies/`. Decimals are written
 //! there as strings ("740.00", "1.3") so that no float ever touches an amount or a
@@ -61,7 +61,7 @@ pub struct PolicyParams {
     pub recheck_months_dibao_b: u32,
     pub recheck_months_tekun: u32,
     pub recheck_months_low_income: u32,
-    /// The agencies queried for a verdict in this region (DESIGN §5.1); only these can be
+    /// The agencies queried for a verdict in this region (docs/POLICY.md#sources); only these can be
     /// missing. Kept in [`KNOWN_SOURCES`] order, so the policy version does not depend on how
     /// a file lists them. Parameters recorded before this key existed read as the v1 four.
     #[serde(default = "v1_sources", with = "source_list")]
@@ -76,7 +76,7 @@ pub struct PolicyParams {
 pub const KNOWN_SOURCES: [&str; 7] =
     ["tax", "real_estate", "housing_fund", "bank", "insurance", "securities", "vehicles"];
 
-/// The sources of DESIGN v1, the default of `sources`.
+/// The sources of v1, the default of `sources`.
 fn v1_sources() -> Vec<String> {
     KNOWN_SOURCES[..4].iter().map(|s| (*s).to_owned()).collect()
 }
@@ -112,7 +112,10 @@ pub(crate) mod source_list {
         }
         for (index, name) in names.iter().enumerate() {
             if !KNOWN_SOURCES.contains(&name.as_str()) {
-                return Err(format!("names an unknown agency `{name}` (known: {})", KNOWN_SOURCES.join(", ")));
+                return Err(format!(
+                    "names an unknown agency `{name}` (known: {})",
+                    KNOWN_SOURCES.join(", ")
+                ));
             }
             if names[..index].contains(name) {
                 return Err(format!("names `{name}` twice"));

@@ -1,4 +1,4 @@
-//! The report of one verification (DESIGN §4.2): the verdict, every figure that decided it,
+//! The report of one verification: the verdict, every figure that decided it,
 //! the rule trace and the gaps in the evidence.
 //!
 //! Money fields are written as two-decimal strings. The engine stores them already rounded

@@ -1,4 +1,4 @@
-//! The per-program decisions of DESIGN §5, on the data present. Missing data is applied
+//! The per-program decisions (docs/POLICY.md#programmes), on the data present. Missing data is applied
 //! afterwards ([`Decision::under_review`]), because it can only add income or assets: a
 //! household the data present already rules out stays ineligible.
 
@@ -16,7 +16,7 @@ pub(crate) struct Decision {
     pub recheck_months: Option<u32>,
     pub grace_months: Option<u32>,
     pub dibao_recommended: bool,
-    /// A graduating household whose P is within the low-income limit (DESIGN §5.1).
+    /// A graduating household whose P is within the low-income limit (docs/POLICY.md#rechecks).
     pub low_income_after_grace: bool,
 }
 

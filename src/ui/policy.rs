@@ -59,12 +59,9 @@ pub async fn show(
     let (l, t) = (lang.lang, lang.lang.labels());
     let layout = Layout::new(&request, l, t.title_policy, "/ui/policies").signed_in(&session);
     let region = query.region.as_deref().and_then(|r| RegionCode::parse(r).ok());
-    let as_of = query
-        .as_of
-        .as_deref()
-        .map_or(Some(crate::domain::today_in_shanghai()), |d| {
-            Date::parse(d, format_description!("[year]-[month]-[day]")).ok()
-        });
+    let as_of = query.as_of.as_deref().map_or(Some(crate::domain::today_in_shanghai()), |d| {
+        Date::parse(d, format_description!("[year]-[month]-[day]")).ok()
+    });
     let (Some(region), Some(as_of)) = (region, as_of) else {
         let page = PolicyPage {
             layout,

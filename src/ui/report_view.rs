@@ -153,7 +153,8 @@ impl ReportView {
                 })
                 .collect(),
             policy_version: report.policy_version.clone(),
-            policy_name: explain::policy_name(report.policy_source.as_ref(), lang.explain()).unwrap_or_default(),
+            policy_name: explain::policy_name(report.policy_source.as_ref(), lang.explain())
+                .unwrap_or_default(),
             policy_href: policy_href(report),
             reasons: explain::reasons(report, lang.explain()),
         }

@@ -78,9 +78,18 @@ async fn the_published_parameters_say_where_each_value_came_from() {
     assert_eq!(published["as_of"], "2026-07-01");
     assert_eq!(published["parameters"]["dibao_monthly_urban"], "760");
     assert_eq!(published["parameters"]["dibao_monthly_rural"], "600");
-    assert_eq!(published["origins"]["dibao_monthly_urban"], serde_json::json!({"file": "default.toml", "effective_from": "2026-07-01"}));
-    assert_eq!(published["origins"]["dibao_monthly_rural"], serde_json::json!({"file": "50.toml", "effective_from": null}));
-    assert_eq!(published["origins"]["tekun_multiplier"], serde_json::json!({"file": "default.toml", "effective_from": null}));
+    assert_eq!(
+        published["origins"]["dibao_monthly_urban"],
+        serde_json::json!({"file": "default.toml", "effective_from": "2026-07-01"})
+    );
+    assert_eq!(
+        published["origins"]["dibao_monthly_rural"],
+        serde_json::json!({"file": "50.toml", "effective_from": null})
+    );
+    assert_eq!(
+        published["origins"]["tekun_multiplier"],
+        serde_json::json!({"file": "default.toml", "effective_from": null})
+    );
     assert_eq!(published["name"], "Region 50 parameters, effective 2026-07-01");
     assert_eq!(published["name_zh"], "行政区划 50 政策参数（2026-07-01 起施行）");
     assert!(published["policy_version"].as_str().unwrap().starts_with("sha256:"));
@@ -88,12 +97,14 @@ async fn the_published_parameters_say_where_each_value_came_from() {
     assert_eq!(day_before["parameters"]["dibao_monthly_urban"], "740");
     assert_ne!(day_before["policy_version"], published["policy_version"]);
 
-    let anonymous = app.client.get(format!("{}/api/v1/policies?region=500103", app.address)).send().await.unwrap();
+    let anonymous =
+        app.client.get(format!("{}/api/v1/policies?region=500103", app.address)).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
     let bad = app.policies("region=50&as_of=2026-13-01", &intake).await;
     assert_eq!(bad.status(), 422);
     let problem: Value = bad.json().await.unwrap();
-    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["region", "as_of"]);
 }
 
@@ -110,7 +121,10 @@ async fn a_reload_swaps_a_good_set_and_refuses_a_bad_one_naming_file_and_key() {
     let response = app.reload_policies(&app.admin_token()).await;
     assert_eq!(response.status(), 200);
     let summary: Value = response.json().await.unwrap();
-    assert_eq!(summary["files"], serde_json::json!([{"file": "50.toml", "changes": 0}, {"file": "default.toml", "changes": 0}]));
+    assert_eq!(
+        summary["files"],
+        serde_json::json!([{"file": "50.toml", "changes": 0}, {"file": "default.toml", "changes": 0}])
+    );
     let swapped = app.published("500103", "2026-11-24").await;
     assert_eq!(swapped["parameters"]["dibao_monthly_urban"], "800");
 
@@ -123,9 +137,14 @@ async fn a_reload_swaps_a_good_set_and_refuses_a_bad_one_naming_file_and_key() {
     let field = problem["errors"][0]["field"].as_str().unwrap();
     assert!(field.ends_with("5001.toml: changes[0].tekun_multiplier"), "{problem}");
     assert!(problem["detail"].as_str().unwrap().contains("must be written as a string"), "{problem}");
-    assert_eq!(app.published("500103", "2026-11-24").await, swapped, "the running set stays, 50.toml's edit included");
+    assert_eq!(
+        app.published("500103", "2026-11-24").await,
+        swapped,
+        "the running set stays, 50.toml's edit included"
+    );
 
-    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    let metrics =
+        app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
     for outcome in ["applied", "refused"] {
         let line = format!("hub_policy_reloads_total{{outcome=\"{outcome}\"}}");
         assert!(metrics.lines().any(|l| l.starts_with(&line)), "{line} missing");
@@ -161,7 +180,10 @@ async fn a_verification_running_during_a_reload_finishes_with_the_parameters_it_
     assert_eq!(finished["report"]["policy_version"], old, "the version it started with");
     assert_eq!(finished["report"]["standard_monthly"], "740.00");
     let after = app.verify(&body).await;
-    assert_eq!((&after["report"]["policy_version"], &after["report"]["standard_monthly"]), (&new, &"800.00".into()));
+    assert_eq!(
+        (&after["report"]["policy_version"], &after["report"]["standard_monthly"]),
+        (&new, &"800.00".into())
+    );
 }
 
 /// A page's text with the entities the templates write turned back into characters.
@@ -185,11 +207,17 @@ async fn an_application_is_judged_by_the_parameters_in_force_on_its_as_of() {
     let before = app.verify(&on("2026-10-31")).await;
     let from = app.verify(&on("2026-11-01")).await;
     assert_eq!(before["report"]["standard_monthly"], "740.00");
-    assert_eq!(before["report"]["policy_source"], serde_json::json!({"region_prefix": null, "effective_from": null}));
+    assert_eq!(
+        before["report"]["policy_source"],
+        serde_json::json!({"region_prefix": null, "effective_from": null})
+    );
     assert_eq!(from["report"]["standard_monthly"], "780.00");
     assert_eq!(from["report"]["suggested_monthly_benefit"], "780.00");
     assert_eq!(from["report"]["policy_source"]["effective_from"], "2026-11-01");
-    assert_eq!(from["report"]["policy_version"], app.published("500103", "2026-11-01").await["policy_version"]);
+    assert_eq!(
+        from["report"]["policy_version"],
+        app.published("500103", "2026-11-01").await["policy_version"]
+    );
     assert_ne!(before["report"]["policy_version"], from["report"]["policy_version"]);
 }
 
@@ -199,10 +227,8 @@ async fn a_hangup_signal_reloads_the_parameters() {
     let dir = policy_dir("", &[]);
     let app = spawn_with_policies(&dir, Options::default()).await;
     write(dir.path(), "50.toml", "dibao_monthly_urban = \"810.00\"\n");
-    let status = std::process::Command::new("kill")
-        .args(["-HUP", &std::process::id().to_string()])
-        .status()
-        .unwrap();
+    let status =
+        std::process::Command::new("kill").args(["-HUP", &std::process::id().to_string()]).status().unwrap();
     assert!(status.success());
     eventually(Duration::from_secs(10), || async {
         let published = app.published("500103", "2026-11-24").await;
@@ -212,7 +238,8 @@ async fn a_hangup_signal_reloads_the_parameters() {
 }
 
 #[tokio::test]
-async fn the_report_page_names_the_policy_explains_the_rules_in_the_pages_language_and_links_the_parameters() {
+async fn the_report_page_names_the_policy_explains_the_rules_in_the_pages_language_and_links_the_parameters()
+{
     let dir = policy_dir("", &[("50.toml", "dibao_monthly_rural = \"600.00\"\n")]);
     let app = spawn_with_policies(&dir, Options::default()).await;
     let demo = demo_applications().into_iter().find(|d| d["name"] == "dibao_a_elderly_couple").unwrap();
@@ -223,10 +250,10 @@ async fn the_report_page_names_the_policy_explains_the_rules_in_the_pages_langua
     assert_eq!(status, 200);
     let chinese = unescaped(&chinese);
     for expected in [
-        "行政区划 50 政策参数",                              // the policy's readable name
-        "人均月收入 150.00 元，低于低保标准 740.00 元",     // the banner's deciding reason
-        "人均收入低于低保标准",                              // a rule named for what passed
-        "人均月收入 150.00 元 < 低保标准 740.00 元",         // its arithmetic in Chinese
+        "行政区划 50 政策参数",                         // the policy's readable name
+        "人均月收入 150.00 元，低于低保标准 740.00 元", // the banner's deciding reason
+        "人均收入低于低保标准",                         // a rule named for what passed
+        "人均月收入 150.00 元 < 低保标准 740.00 元",    // its arithmetic in Chinese
         "/ui/policies?region=500103&as_of=2026-11-24&version=sha256%3A",
     ] {
         assert!(chinese.contains(expected), "{expected} missing from the Chinese page");
@@ -234,13 +261,23 @@ async fn the_report_page_names_the_policy_explains_the_rules_in_the_pages_langua
     assert!(!chinese.contains("per-capita 150.00"), "no English arithmetic on the Chinese page");
     let (_, english) = officer.get(&format!("/ui/applications/{id}?lang=en")).await;
     let english = unescaped(&english);
-    for expected in ["Region 50 parameters", "Per-capita income below the standard", "per-capita 150.00 < standard 740.00"] {
+    for expected in [
+        "Region 50 parameters",
+        "Per-capita income below the standard",
+        "per-capita 150.00 < standard 740.00",
+    ] {
         assert!(english.contains(expected), "{expected} missing from the English page");
     }
 
     let (status, parameters) = officer.get("/ui/policies?region=500103&as_of=2026-11-24").await;
     assert_eq!(status, 200);
-    for expected in ["农村低保标准（元/人·月）", "600.00", "50.toml", "default.toml", "税务、不动产登记、住房公积金、银行存款"] {
+    for expected in [
+        "农村低保标准（元/人·月）",
+        "600.00",
+        "50.toml",
+        "default.toml",
+        "税务、不动产登记、住房公积金、银行存款",
+    ] {
         assert!(parameters.contains(expected), "{expected} missing from the parameters page");
     }
     let (status, _) = officer.get("/ui/policies?region=5001").await;

@@ -50,7 +50,8 @@ impl Effective {
         for file in files {
             apply(&mut table, &mut origins, &file.implied, BUILT_IN, None);
             apply(&mut table, &mut origins, &file.top, &file.name, None);
-            let due = file.changes.iter().filter(|change| on.is_some_and(|date| change.effective_from <= date));
+            let due =
+                file.changes.iter().filter(|change| on.is_some_and(|date| change.effective_from <= date));
             for change in due {
                 apply(&mut table, &mut origins, &change.table, &file.name, Some(change.effective_from));
             }

@@ -83,7 +83,7 @@ fn parse_changes(path: &str, items: Vec<Value>) -> Result<Vec<Change>, PolicyBoo
     Ok(changes)
 }
 
-/// A date as DESIGN writes it, `"2027-01-01"`; a bare TOML date (`2027-01-01`) is read too.
+/// A date as the policy files write it, `"2027-01-01"`; a bare TOML date (`2027-01-01`) is read too.
 fn parse_date(value: &Value) -> Result<Date, &'static str> {
     const PROBLEM: &str = "must be a date written \"YYYY-MM-DD\"";
     match value {

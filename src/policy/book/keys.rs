@@ -45,11 +45,14 @@ pub const KEYS: [(&str, Kind); 21] = [
 ];
 
 /// Keys added in v1.1: a `default.toml` written before them still loads, and these take
-/// the values DESIGN §5.1 gives them (the v1 behaviour).
+/// the defaults docs/POLICY.md#parameters gives them (the v1 behaviour).
 pub fn built_in_default(key: &str) -> Option<Value> {
     match key {
         "sources" => Some(Value::Array(
-            ["tax", "real_estate", "housing_fund", "bank"].iter().map(|s| Value::String((*s).into())).collect(),
+            ["tax", "real_estate", "housing_fund", "bank"]
+                .iter()
+                .map(|s| Value::String((*s).into()))
+                .collect(),
         )),
         "max_vehicles" => Some(Value::Integer(0)),
         _ => None,
@@ -64,7 +67,9 @@ pub fn kind_of(key: &str) -> Option<Kind> {
 pub fn check_value(kind: Kind, value: &Value) -> Result<(), String> {
     match (kind, value) {
         (Kind::Amount | Kind::Factor, Value::String(text)) => match Decimal::from_str(text.trim()) {
-            Ok(amount) if amount.is_sign_negative() && !amount.is_zero() => Err("must not be negative".into()),
+            Ok(amount) if amount.is_sign_negative() && !amount.is_zero() => {
+                Err("must not be negative".into())
+            }
             Ok(_) => Ok(()),
             Err(_) => Err("must be a decimal string such as \"740.00\"".into()),
         },

@@ -1,5 +1,5 @@
 //! The policy book: `default.toml` plus region-prefix files, each with dated changes, and
-//! which parameters apply to a region on a date (DESIGN §5.1).
+//! which parameters apply to a region on a date (docs/POLICY.md#parameters).
 //!
 //! For a region and an `as_of`, the parameters are built in layers, later ones winning:
 //! `default.toml`'s top level, its `[[changes]]` with `effective_from` ≤ `as_of` in date
@@ -69,7 +69,9 @@ impl PolicyBookError {
     /// What is wrong, without the location.
     pub fn problem(&self) -> String {
         match self {
-            Self::ReadDir { source, .. } | Self::ReadFile { source, .. } => format!("cannot be read: {source}"),
+            Self::ReadDir { source, .. } | Self::ReadFile { source, .. } => {
+                format!("cannot be read: {source}")
+            }
             Self::MissingDefault { .. } => "has no default.toml".into(),
             Self::BadFileName { .. } => {
                 "policy files are named default.toml or after a region prefix of 1 to 6 digits".into()
@@ -94,7 +96,11 @@ struct Timeline {
 
 impl Timeline {
     fn on(&self, as_of: Date) -> &Effective {
-        self.dated.iter().rev().find(|set| set.effective_from.is_some_and(|from| from <= as_of)).unwrap_or(&self.base)
+        self.dated
+            .iter()
+            .rev()
+            .find(|set| set.effective_from.is_some_and(|from| from <= as_of))
+            .unwrap_or(&self.base)
     }
 }
 
@@ -222,7 +228,10 @@ fn timeline(default: &PolicyFile, region: Option<(&str, &PolicyFile)>) -> Result
     dates.sort_unstable();
     dates.dedup();
     let base = Effective::layer(&files, prefix, None)?;
-    let dated = dates.into_iter().map(|date| Effective::layer(&files, prefix, Some(date))).collect::<Result<_, _>>()?;
+    let dated = dates
+        .into_iter()
+        .map(|date| Effective::layer(&files, prefix, Some(date)))
+        .collect::<Result<_, _>>()?;
     Ok(Timeline { base, dated })
 }
 

@@ -8,7 +8,9 @@ pub(super) fn name(rule: &RuleTrace, f: &Figures) -> Option<&'static str> {
     let pass = rule.outcome == RuleOutcome::Pass;
     Some(match rule.rule.as_str() {
         "data_complete" => pick(pass, "Data complete", "Data incomplete"),
-        "rigid_expenses_deduction" => pick(f.yes("deducted"), "Rigid expenses deducted", "Rigid expenses not deducted"),
+        "rigid_expenses_deduction" => {
+            pick(f.yes("deducted"), "Rigid expenses deducted", "Rigid expenses not deducted")
+        }
         "financial_assets_within_dibao_limit" => {
             pick(pass, "Financial assets within the dibao limit", "Financial assets over the dibao limit")
         }
@@ -85,7 +87,12 @@ pub(super) fn detail(rule: &RuleTrace, f: &Figures) -> Option<String> {
         "rigid_expenses_deduction" => {
             if f.yes("deducted") {
                 let floor = if f.yes("floored") { ", floored at 0.00" } else { "" };
-                format!("Σ income {} − rigid expenses {} = {}{floor}", f.get("gross"), f.get("rigid"), f.get("difference"))
+                format!(
+                    "Σ income {} − rigid expenses {} = {}{floor}",
+                    f.get("gross"),
+                    f.get("rigid"),
+                    f.get("difference")
+                )
             } else {
                 format!(
                     "Σ income {} = {}; rigid expenses {} not deducted (deduct_rigid_expenses = false)",
@@ -115,7 +122,9 @@ pub(super) fn detail(rule: &RuleTrace, f: &Figures) -> Option<String> {
                 format!("{count} non-residential unit(s), allowed (allow_non_residential_property = true)")
             }
             (count, false) => {
-                format!("{count} non-residential unit(s), not allowed (allow_non_residential_property = false)")
+                format!(
+                    "{count} non-residential unit(s), not allowed (allow_non_residential_property = false)"
+                )
             }
         },
         "income_below_standard" => {
@@ -189,10 +198,17 @@ pub(super) fn detail(rule: &RuleTrace, f: &Figures) -> Option<String> {
                         } else {
                             String::new()
                         };
-                        format!("{} own income {} {} standard {}{gap}", m.member, g.value(), g.op(), g.threshold())
+                        format!(
+                            "{} own income {} {} standard {}{gap}",
+                            m.member,
+                            g.value(),
+                            g.op(),
+                            g.threshold()
+                        )
                     })
                     .collect();
-                let total = if f.has("benefit") { format!("; benefit {}", f.get("benefit")) } else { String::new() };
+                let total =
+                    if f.has("benefit") { format!("; benefit {}", f.get("benefit")) } else { String::new() };
                 format!("{}{total}", each.join("; "))
             }
         }
@@ -231,7 +247,8 @@ pub(super) fn detail(rule: &RuleTrace, f: &Figures) -> Option<String> {
                 "county_leading_group" => format!("; > county limit {}", f.get("county_limit")),
                 _ => String::new(),
             };
-            let advance = if f.yes("emergency") { "; emergency: advance relief granted at this level" } else { "" };
+            let advance =
+                if f.yes("emergency") { "; emergency: advance relief granted at this level" } else { "" };
             format!(
                 "requested {} {op} township limit {} × urban standard {} = {}{county} → {}{advance}",
                 f.value(),
@@ -315,7 +332,14 @@ pub(super) fn reason(rule: &RuleTrace, f: &Figures) -> Option<String> {
                 .iter()
                 .map(|m| (m, Figures::of_member(m)))
                 .filter(|(_, g)| g.below())
-                .map(|(m, g)| format!("{} with own income {} below the standard of {}", m.member, g.value(), g.threshold()))
+                .map(|(m, g)| {
+                    format!(
+                        "{} with own income {} below the standard of {}",
+                        m.member,
+                        g.value(),
+                        g.threshold()
+                    )
+                })
                 .collect();
             format!("single-person case: {}", cases.join("; "))
         }
@@ -328,7 +352,8 @@ pub(super) fn reason(rule: &RuleTrace, f: &Figures) -> Option<String> {
         },
         "recheck_graduation" => {
             let why = if f.get("grace_rule") == "poverty_relief" { "poverty relief" } else { "employment" };
-            let after = if f.yes("low_income_after_grace") { "; low income after the grace period" } else { "" };
+            let after =
+                if f.yes("low_income_after_grace") { "; low income after the grace period" } else { "" };
             format!("grace period of {} months ({why}){after}", f.get("grace_months"))
         }
         _ => return None,

@@ -77,7 +77,9 @@ pub fn reasons(report: &Report, lang: Lang) -> Vec<String> {
         Verdict::Ineligible => report
             .rules
             .iter()
-            .filter(|rule| rule.outcome == RuleOutcome::Fail && !NEVER_DECIDES_INELIGIBLE.contains(&rule.rule.as_str()))
+            .filter(|rule| {
+                rule.outcome == RuleOutcome::Fail && !NEVER_DECIDES_INELIGIBLE.contains(&rule.rule.as_str())
+            })
             .map(|rule| phrase(rule).unwrap_or_else(|| rule_name(rule, lang)))
             .collect(),
         Verdict::Eligible => match report.category {
@@ -117,4 +119,3 @@ pub fn policy_name(source: Option<&PolicySource>, lang: Lang) -> Option<String> 
 fn has_figures(rule: &RuleTrace) -> bool {
     rule.value.is_some() || !rule.figures.is_empty() || !rule.members.is_empty()
 }
-

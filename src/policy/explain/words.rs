@@ -43,7 +43,11 @@ const PARAMETERS: Words = &[
     ("dibao_monthly_rural", "农村低保标准（元/人·月）", "Rural dibao standard (yuan a person a month)"),
     ("tekun_multiplier", "特困供养标准（低保标准的倍数）", "Tekun standard (× dibao standard)"),
     ("low_income_multiplier", "低收入家庭收入标准（低保标准的倍数）", "Low-income limit (× dibao standard)"),
-    ("financial_assets_months_dibao", "低保人均金融资产限额（低保标准的月数）", "Dibao financial-asset limit (months of the standard)"),
+    (
+        "financial_assets_months_dibao",
+        "低保人均金融资产限额（低保标准的月数）",
+        "Dibao financial-asset limit (months of the standard)",
+    ),
     (
         "financial_assets_months_low_income",
         "低收入家庭人均金融资产限额（低保标准的月数）",
@@ -60,7 +64,11 @@ const PARAMETERS: Words = &[
     ("temporary_county_limit", "临时救助县级审批限额（元）", "Temporary assistance: county limit (yuan)"),
     ("grace_months_employment", "就业增收渐退期（月）", "Grace period after employment (months)"),
     ("grace_months_poverty_relief", "脱贫人口渐退期（月）", "Grace period for poverty relief (months)"),
-    ("undeclared_income_tolerance", "未申报收入容差（占申报收入的比例）", "Undeclared income tolerance (share of declared)"),
+    (
+        "undeclared_income_tolerance",
+        "未申报收入容差（占申报收入的比例）",
+        "Undeclared income tolerance (share of declared)",
+    ),
     ("undeclared_income_min", "未申报收入最低金额（元）", "Undeclared income minimum (yuan)"),
     ("recheck_months_dibao_a", "低保 A 类复核周期（月）", "Re-check interval, dibao class A (months)"),
     ("recheck_months_dibao_b", "低保 B 类复核周期（月）", "Re-check interval, dibao class B (months)"),

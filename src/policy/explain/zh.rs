@@ -98,7 +98,9 @@ pub(super) fn detail(rule: &RuleTrace, f: &Figures) -> Option<String> {
                 f.get("total_limit"),
             )
         }
-        "residential_properties_within_limit" => format!("住宅 {} 套 {op} 限额 {} 套", f.value(), f.threshold()),
+        "residential_properties_within_limit" => {
+            format!("住宅 {} 套 {op} 限额 {} 套", f.value(), f.threshold())
+        }
         "non_residential_property" => match (f.get("count"), f.yes("allowed")) {
             ("0", _) => "无非住宅房产".to_owned(),
             (count, true) => format!("非住宅房产 {count} 处，本地政策允许持有"),
@@ -174,11 +176,20 @@ pub(super) fn detail(rule: &RuleTrace, f: &Figures) -> Option<String> {
                         } else {
                             String::new()
                         };
-                        format!("{} 本人月收入 {} 元 {} 低保标准 {} 元{gap}", m.member, g.value(), g.op(), g.threshold())
+                        format!(
+                            "{} 本人月收入 {} 元 {} 低保标准 {} 元{gap}",
+                            m.member,
+                            g.value(),
+                            g.op(),
+                            g.threshold()
+                        )
                     })
                     .collect();
-                let total =
-                    if f.has("benefit") { format!("；建议救助金额 {} 元/月", f.get("benefit")) } else { String::new() };
+                let total = if f.has("benefit") {
+                    format!("；建议救助金额 {} 元/月", f.get("benefit"))
+                } else {
+                    String::new()
+                };
                 format!("{}{total}", each.join("；"))
             }
         }
@@ -212,7 +223,8 @@ pub(super) fn detail(rule: &RuleTrace, f: &Figures) -> Option<String> {
                 "county_leading_group" => format!("；> 县级审批限额 {} 元", f.get("county_limit")),
                 _ => String::new(),
             };
-            let advance = if f.yes("emergency") { "；急难型救助，已按此层级先行救助" } else { "" };
+            let advance =
+                if f.yes("emergency") { "；急难型救助，已按此层级先行救助" } else { "" };
             format!(
                 "申请金额 {} 元 {op} 乡镇审批限额 {} × 城市低保标准 {} 元 = {} 元{county} → {}{advance}",
                 f.value(),
@@ -265,7 +277,11 @@ pub(super) fn detail(rule: &RuleTrace, f: &Figures) -> Option<String> {
 
 /// Which grace rule applied, and for how long.
 fn grace(f: &Figures) -> String {
-    let rule = if f.get("grace_rule") == "poverty_relief" { "按脱贫人口渐退" } else { "按就业增收渐退" };
+    let rule = if f.get("grace_rule") == "poverty_relief" {
+        "按脱贫人口渐退"
+    } else {
+        "按就业增收渐退"
+    };
     format!("{rule}，渐退期 {} 个月", f.get("grace_months"))
 }
 
@@ -274,7 +290,9 @@ pub(super) fn reason(rule: &RuleTrace, f: &Figures) -> Option<String> {
     let (value, threshold) = (f.value(), f.threshold());
     let over = if f.below() { "未超过" } else { "超过" };
     Some(match rule.rule.as_str() {
-        "financial_assets_within_dibao_limit" => format!("人均金融资产 {value} 元，{over}低保限额 {threshold} 元"),
+        "financial_assets_within_dibao_limit" => {
+            format!("人均金融资产 {value} 元，{over}低保限额 {threshold} 元")
+        }
         "financial_assets_within_low_income_limit" => {
             format!("人均金融资产 {value} 元，{over}低收入家庭限额 {threshold} 元")
         }
@@ -302,7 +320,12 @@ pub(super) fn reason(rule: &RuleTrace, f: &Figures) -> Option<String> {
                 .map(|m| (m, Figures::of_member(m)))
                 .filter(|(_, g)| g.below())
                 .map(|(m, g)| {
-                    format!("单人户保障对象 {} 本人月收入 {} 元，低于低保标准 {} 元", m.member, g.value(), g.threshold())
+                    format!(
+                        "单人户保障对象 {} 本人月收入 {} 元，低于低保标准 {} 元",
+                        m.member,
+                        g.value(),
+                        g.threshold()
+                    )
                 })
                 .collect();
             cases.join("；")
@@ -315,7 +338,11 @@ pub(super) fn reason(rule: &RuleTrace, f: &Figures) -> Option<String> {
             ),
         },
         "recheck_graduation" => {
-            let after = if f.yes("low_income_after_grace") { "；渐退期满后可认定为低收入家庭" } else { "" };
+            let after = if f.yes("low_income_after_grace") {
+                "；渐退期满后可认定为低收入家庭"
+            } else {
+                ""
+            };
             format!("{}{after}", grace(f))
         }
         _ => return None,

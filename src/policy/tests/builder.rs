@@ -1,4 +1,4 @@
-//! Test-only builders, so that a test reads like a row of DESIGN's tables:
+//! Test-only builders, so that a test reads like a row of docs/POLICY.md's tables:
 //! `case(Dibao).member(born(1949).applicant()).member(born(1990).wage("1800.00")).rigid("300.00")`.
 //!
 //! Every person answers all four agencies with empty facts unless told otherwise; ID numbers
@@ -26,7 +26,7 @@ pub fn dec(text: &str) -> Decimal {
     Decimal::from_str(text).unwrap()
 }
 
-/// The embedded default parameters (DESIGN §5's table).
+/// The embedded default parameters (docs/POLICY.md#parameters).
 pub fn default_params() -> PolicyParams {
     let book = PolicyBook::embedded().unwrap();
     book.effective(&RegionCode::parse("500103").unwrap(), AS_OF).params.clone()

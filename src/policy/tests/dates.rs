@@ -1,4 +1,4 @@
-//! Effective dates (DESIGN §5.1): which parameters an `as_of` selects, and the checks that
+//! Effective dates (docs/POLICY.md#parameters): which parameters an `as_of` selects, and the checks that
 //! refuse overlapping or unordered changes, unknown keys and wrong types, naming file and key.
 
 use super::builder::dec;
@@ -34,7 +34,8 @@ dibao_monthly_rural = "650.00"
 "#;
 
 fn book(default_extra: &str, regions: &[(&str, &str)]) -> Result<PolicyBook, PolicyBookError> {
-    let files = regions.iter().map(|(prefix, text)| ((*prefix).into(), format!("{prefix}.toml"), (*text).into()));
+    let files =
+        regions.iter().map(|(prefix, text)| ((*prefix).into(), format!("{prefix}.toml"), (*text).into()));
     PolicyBook::from_texts("default.toml", &format!("{DEFAULT}{default_extra}"), files.collect())
 }
 
@@ -56,15 +57,64 @@ fn an_as_of_selects_the_changes_in_force_on_that_day() {
     // (as_of, urban S, rural S, tekun multiplier, latest change in effect, origin of urban S)
     let table = [
         (date!(2025 - 12 - 31), "740.00", "600.00", "1.3", None, origin("default.toml", None)),
-        (date!(2026 - 01 - 01), "760.00", "600.00", "1.3", Some(date!(2026 - 01 - 01)), origin("default.toml", Some(date!(2026 - 01 - 01)))),
-        (date!(2026 - 03 - 31), "760.00", "600.00", "1.3", Some(date!(2026 - 01 - 01)), origin("default.toml", Some(date!(2026 - 01 - 01)))),
-        (date!(2026 - 04 - 01), "800.00", "600.00", "1.3", Some(date!(2026 - 04 - 01)), origin("50.toml", Some(date!(2026 - 04 - 01)))),
-        (date!(2026 - 06 - 30), "800.00", "600.00", "1.3", Some(date!(2026 - 04 - 01)), origin("50.toml", Some(date!(2026 - 04 - 01)))),
+        (
+            date!(2026 - 01 - 01),
+            "760.00",
+            "600.00",
+            "1.3",
+            Some(date!(2026 - 01 - 01)),
+            origin("default.toml", Some(date!(2026 - 01 - 01))),
+        ),
+        (
+            date!(2026 - 03 - 31),
+            "760.00",
+            "600.00",
+            "1.3",
+            Some(date!(2026 - 01 - 01)),
+            origin("default.toml", Some(date!(2026 - 01 - 01))),
+        ),
+        (
+            date!(2026 - 04 - 01),
+            "800.00",
+            "600.00",
+            "1.3",
+            Some(date!(2026 - 04 - 01)),
+            origin("50.toml", Some(date!(2026 - 04 - 01))),
+        ),
+        (
+            date!(2026 - 06 - 30),
+            "800.00",
+            "600.00",
+            "1.3",
+            Some(date!(2026 - 04 - 01)),
+            origin("50.toml", Some(date!(2026 - 04 - 01))),
+        ),
         // The default's July change comes later in time, but the region file is layered
         // after every default change: its April standard still wins; the tekun change applies.
-        (date!(2026 - 07 - 01), "800.00", "600.00", "1.4", Some(date!(2026 - 07 - 01)), origin("50.toml", Some(date!(2026 - 04 - 01)))),
-        (date!(2026 - 09 - 30), "800.00", "600.00", "1.4", Some(date!(2026 - 07 - 01)), origin("50.toml", Some(date!(2026 - 04 - 01)))),
-        (date!(2026 - 10 - 01), "800.00", "650.00", "1.4", Some(date!(2026 - 10 - 01)), origin("50.toml", Some(date!(2026 - 04 - 01)))),
+        (
+            date!(2026 - 07 - 01),
+            "800.00",
+            "600.00",
+            "1.4",
+            Some(date!(2026 - 07 - 01)),
+            origin("50.toml", Some(date!(2026 - 04 - 01))),
+        ),
+        (
+            date!(2026 - 09 - 30),
+            "800.00",
+            "600.00",
+            "1.4",
+            Some(date!(2026 - 07 - 01)),
+            origin("50.toml", Some(date!(2026 - 04 - 01))),
+        ),
+        (
+            date!(2026 - 10 - 01),
+            "800.00",
+            "650.00",
+            "1.4",
+            Some(date!(2026 - 10 - 01)),
+            origin("50.toml", Some(date!(2026 - 04 - 01))),
+        ),
     ];
     for (as_of, urban, rural, tekun, latest, urban_origin) in table {
         let effective = on(&book, "500103", as_of);
@@ -153,19 +203,39 @@ fn changes_must_be_one_per_date_in_ascending_order() {
 fn bad_changes_are_refused_naming_file_and_key() {
     // (region file, key named, words of the problem)
     let table = [
-        ("[[changes]]\neffective_from = \"2026-07-01\"\ndibao_monthly_urbn = \"800\"\n", "changes[0].dibao_monthly_urbn", "unknown key"),
-        ("[[changes]]\neffective_from = \"2026-07-01\"\ntekun_multiplier = 1.4\n", "changes[0].tekun_multiplier", "must be written as a string"),
-        ("[[changes]]\neffective_from = \"2026-07-01\"\nmax_residential_properties = \"2\"\n", "changes[0].max_residential_properties", "non-negative integer"),
+        (
+            "[[changes]]\neffective_from = \"2026-07-01\"\ndibao_monthly_urbn = \"800\"\n",
+            "changes[0].dibao_monthly_urbn",
+            "unknown key",
+        ),
+        (
+            "[[changes]]\neffective_from = \"2026-07-01\"\ntekun_multiplier = 1.4\n",
+            "changes[0].tekun_multiplier",
+            "must be written as a string",
+        ),
+        (
+            "[[changes]]\neffective_from = \"2026-07-01\"\nmax_residential_properties = \"2\"\n",
+            "changes[0].max_residential_properties",
+            "non-negative integer",
+        ),
         ("[[changes]]\ntekun_multiplier = \"1.4\"\n", "changes[0].effective_from", "is missing"),
         ("[[changes]]\neffective_from = \"2026-13-01\"\n", "changes[0].effective_from", "YYYY-MM-DD"),
         ("[[changes]]\neffective_from = 2026-07-01T08:00:00\n", "changes[0].effective_from", "YYYY-MM-DD"),
-        ("[[changes]]\neffective_from = \"2026-07-01\"\n[[changes.changes]]\neffective_from = \"2026-08-01\"\n", "changes[0].changes", "unknown key"),
+        (
+            "[[changes]]\neffective_from = \"2026-07-01\"\n[[changes.changes]]\neffective_from = \"2026-08-01\"\n",
+            "changes[0].changes",
+            "unknown key",
+        ),
         ("changes = \"2026-07-01\"\n", "changes", "[[changes]]"),
         ("sources = [\"tax\", \"banks\"]\n", "sources", "unknown agency `banks`"),
         ("sources = [\"tax\", \"tax\"]\n", "sources", "names `tax` twice"),
         ("sources = []\n", "sources", "at least one agency"),
         ("sources = \"tax\"\n", "sources", "list of agency names"),
-        ("[[changes]]\neffective_from = \"2026-07-01\"\nsources = [\"tax\", 3]\n", "changes[0].sources", "list of agency names"),
+        (
+            "[[changes]]\neffective_from = \"2026-07-01\"\nsources = [\"tax\", 3]\n",
+            "changes[0].sources",
+            "list of agency names",
+        ),
         ("max_vehicles = -1\n", "max_vehicles", "non-negative integer"),
     ];
     for (text, key, words) in table {
@@ -197,7 +267,10 @@ fn a_default_file_from_before_sources_and_vehicles_still_loads() {
     assert_eq!(effective.params.sources, ["tax", "real_estate", "housing_fund", "bank"]);
     assert_eq!(effective.params.max_vehicles, 0);
     assert_eq!(effective.origins["sources"], origin("built-in", None));
-    assert_eq!(effective.version, on(&PolicyBook::embedded().unwrap(), "500103", date!(2026 - 11 - 24)).version);
+    assert_eq!(
+        effective.version,
+        on(&PolicyBook::embedded().unwrap(), "500103", date!(2026 - 11 - 24)).version
+    );
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Dibao (低保): the DESIGN example, every income and asset boundary, the classes, the
+//! Dibao (低保): the report example, every income and asset boundary, the classes, the
 //! single-person rule and the re-check.
 
 use super::builder::*;
@@ -8,7 +8,7 @@ use crate::domain::{DisabilityType, Program};
 use crate::policy::{Category, RuleOutcome, Verdict};
 use time::macros::date;
 
-/// The DESIGN §4.2 example: 3 people, Σ income 1800 − rigid 300 = 1500, assets 8000.
+/// The example report of the API documentation: 3 people, Σ income 1800 − rigid 300 = 1500, assets 8000.
 fn design_example() -> Case {
     case(Dibao)
         .member(born_on(date!(1949 - 12 - 31)))
@@ -331,7 +331,9 @@ fn a_recheck_with_assets_over_the_limit_is_ineligible() {
 /// grade 1; at the re-check his father's wage has fallen from 1800.00 to 1600.00, so P is
 /// 800.00: at or above S, within the low-income limit.
 fn single_person_son(recheck: Option<bool>) -> Case {
-    let case = case(Dibao).member(born(1968).wage("1600.00")).member(born(1996).disabled(1, DisabilityType::Intellectual));
+    let case = case(Dibao)
+        .member(born(1968).wage("1600.00"))
+        .member(born(1996).disabled(1, DisabilityType::Intellectual));
     match recheck {
         Some(poverty_relief) => case.recheck(poverty_relief),
         None => case,

@@ -38,16 +38,13 @@ fn cases() -> Vec<(&'static str, Report)> {
         ("低保，收入在低保和低收入标准之间", case(Dibao).member(born(1980).wage("800.00")).run()),
         (
             "低保单人户，重度残疾的儿子",
-            case(Dibao).member(born(1968).wage("1600.00")).member(born(1996).disabled(1, DisabilityType::Intellectual)).run(),
+            case(Dibao)
+                .member(born(1968).wage("1600.00"))
+                .member(born(1996).disabled(1, DisabilityType::Intellectual))
+                .run(),
         ),
-        (
-            "低保复核，脱贫人口渐退",
-            case(Dibao).member(born(1980).wage("900.00")).recheck(true).run(),
-        ),
-        (
-            "低保复核，就业增收渐退",
-            case(Dibao).member(born(1980).wage("2000.00")).recheck(false).run(),
-        ),
+        ("低保复核，脱贫人口渐退", case(Dibao).member(born(1980).wage("900.00")).recheck(true).run()),
+        ("低保复核，就业增收渐退", case(Dibao).member(born(1980).wage("2000.00")).recheck(false).run()),
         (
             "低保，刚性支出大于收入",
             case(Dibao).member(born(1980).wage("300.00").declares("100.00")).rigid("500.00").run(),
@@ -66,19 +63,35 @@ fn cases() -> Vec<(&'static str, Report)> {
         (
             "低保，纳税收入与公积金推算工资",
             case(Dibao)
-                .member(born(1980).wage("5000.00").housing_fund(crate::domain::facts::HousingFundStatus::Normal, "720.00", "0.12", "9000.00"))
-                .member(born(1982).wage("3000.00").housing_fund(crate::domain::facts::HousingFundStatus::Normal, "744.00", "0.12", "100.00"))
+                .member(born(1980).wage("5000.00").housing_fund(
+                    crate::domain::facts::HousingFundStatus::Normal,
+                    "720.00",
+                    "0.12",
+                    "9000.00",
+                ))
+                .member(born(1982).wage("3000.00").housing_fund(
+                    crate::domain::facts::HousingFundStatus::Normal,
+                    "744.00",
+                    "0.12",
+                    "100.00",
+                ))
                 .run(),
         ),
         ("低收入家庭认定，人均收入低于低保标准", case(LowIncome).member(born(1980).wage("500.00")).run()),
         ("特困，老人", case(Tekun).member(born(1940).wage("900.00")).run()),
         ("特困，成年无残疾", case(Tekun).member(born(1980)).run()),
-        ("特困，未成年，收入超过特困标准", case(Tekun).member(born(2012)).member(born(1980).wage("2000.00")).run()),
+        (
+            "特困，未成年，收入超过特困标准",
+            case(Tekun).member(born(2012)).member(born(1980).wage("2000.00")).run(),
+        ),
         (
             "临时救助，急难型，县级审批",
             case(Temporary).temporary(Emergency, "5000.00").member(born(1980).wage("800.00")).run(),
         ),
-        ("临时救助，支出型，乡镇审批", case(Temporary).temporary(Expenditure, "2000.00").member(born(1980)).run()),
+        (
+            "临时救助，支出型，乡镇审批",
+            case(Temporary).temporary(Expenditure, "2000.00").member(born(1980)).run(),
+        ),
         (
             "临时救助，存款超过低收入家庭限额",
             case(Temporary).temporary(Expenditure, "1000.00").member(born(1980).bank("30000.00")).run(),
@@ -89,7 +102,10 @@ fn cases() -> Vec<(&'static str, Report)> {
         ),
         (
             "低保，未授权查询税务",
-            case(Dibao).member(born(1980).not_queried(Agency::Tax)).member(born(1985).fails(Agency::RealEstate, SourceStatus::Unavailable)).run(),
+            case(Dibao)
+                .member(born(1980).not_queried(Agency::Tax))
+                .member(born(1985).fails(Agency::RealEstate, SourceStatus::Unavailable))
+                .run(),
         ),
     ]
 }
@@ -148,7 +164,12 @@ fn the_cases_cover_every_rule_and_verdict() {
     for id in tests {
         assert!(seen(id, RuleOutcome::Pass) && seen(id, RuleOutcome::Fail), "{id} passes and fails");
     }
-    for id in ["rigid_expenses_deduction", "recheck_graduation", "temporary_approval_level", "income_below_standard"] {
+    for id in [
+        "rigid_expenses_deduction",
+        "recheck_graduation",
+        "temporary_approval_level",
+        "income_below_standard",
+    ] {
         assert!(seen(id, RuleOutcome::Info), "{id} as a figure");
     }
     for verdict in ["eligible", "low_income", "graduating", "ineligible", "needs_review"] {
@@ -211,4 +232,15 @@ fn a_rule_without_figures_shows_its_stored_detail() {
     rule.members.clear();
     rule.detail = "as recorded".into();
     assert_eq!(explain::rule_detail(rule, Lang::Zh), "as recorded");
+}
+
+#[test]
+fn every_rule_has_its_section_in_the_policy_document() {
+    let document = include_str!("../../../docs/POLICY.md");
+    for (title, report) in cases() {
+        for rule in &report.rules {
+            let anchor = format!("<a id=\"{}\"></a>", rule.rule);
+            assert!(document.contains(&anchor), "{title}: docs/POLICY.md has no section {anchor}");
+        }
+    }
 }

@@ -60,7 +60,11 @@ fn without_a_default_file_the_embedded_defaults_are_in_force() {
     let dir = tempfile::tempdir().unwrap();
     let live = LivePolicies::load(dir.path()).unwrap();
     assert_eq!(urban(&live.snapshot()).0, dec("740.00"));
-    write(dir.path(), "default.toml", &DEFAULT.replace("dibao_monthly_urban = \"740.00\"", "dibao_monthly_urban = \"750.00\""));
+    write(
+        dir.path(),
+        "default.toml",
+        &DEFAULT.replace("dibao_monthly_urban = \"740.00\"", "dibao_monthly_urban = \"750.00\""),
+    );
     live.reload().unwrap();
     assert_eq!(urban(&live.snapshot()).0, dec("750.00"), "a default file written later is read on reload");
 }

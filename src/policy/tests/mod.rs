@@ -1,4 +1,4 @@
-//! Tests of the policy engine, table-driven against DESIGN §5 plus property tests.
+//! Tests of the policy engine, table-driven against docs/POLICY.md plus property tests.
 
 mod book;
 mod builder;

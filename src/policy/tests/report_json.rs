@@ -1,4 +1,4 @@
-//! The report's JSON shape (DESIGN §4.2 plus the engine's extra fields) and its round trip.
+//! The report's JSON shape (the API's report plus the engine's extra fields) and its round trip.
 
 use super::builder::*;
 use crate::domain::Program::{Dibao, Temporary};
@@ -92,7 +92,8 @@ fn the_design_example_serialises_to_the_documented_shape() {
                "figures": {"gaps": "1"},
                "members": [{"member": timed_out, "figures": {"agency": "bank", "cause": "timeout"}}]})
     );
-    let income = value["rules"].as_array().unwrap().iter().find(|r| r["rule"] == "income_below_standard").unwrap();
+    let income =
+        value["rules"].as_array().unwrap().iter().find(|r| r["rule"] == "income_below_standard").unwrap();
     assert_eq!(
         income,
         &json!({"rule": "income_below_standard", "outcome": "pass",
