@@ -15,6 +15,7 @@
 //! - [`store`]: durable applications, jobs and reports (SQLite or PostgreSQL).
 //! - [`jobs`]: workers that claim queued applications and produce reports.
 //! - [`auth`]: JWT verification, roles and region scope.
+//! - [`service`]: the use cases: authorize, act and audit in one place, below `api` and `ui`.
 //! - [`api`]: REST handlers and problem details.
 //! - [`ui`]: the officers' server-rendered pages (sign-in, list, report, review, audit, print).
 //! - [`recheck`]: the beneficiary re-check batches and the diff of their reports.
@@ -35,6 +36,7 @@ pub mod metrics;
 pub mod policy;
 pub mod recheck;
 pub mod resilience;
+pub mod service;
 pub mod settings;
 pub mod startup;
 pub mod store;

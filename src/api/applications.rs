@@ -191,6 +191,7 @@ fn idempotency_key(
 #[get("/api/v1/applications/{id}")]
 #[tracing::instrument(skip_all, fields(caller = %caller.sub))]
 pub async fn read(
+    request: HttpRequest,
     caller: Caller,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -205,7 +206,7 @@ pub async fn read(
     // Out of scope answers exactly like "does not exist": existence must not leak.
     if !caller.may_read(&region, &record.caller_sub) {
         record_refusal(
-            &store,
+            &request,
             audited::event(&caller, actions::AUTHORIZATION_FAILURE, Some(id.to_string()), "out_of_scope"),
         );
         return Err(ApiError::NotFound);

@@ -2,7 +2,8 @@
 
 use crate::audit::AuditEvent;
 use crate::auth::{Caller, Role};
-use crate::store::Store;
+use crate::service::RefusalLog;
+use actix_web::{HttpRequest, web};
 
 pub fn role_name(role: Role) -> &'static str {
     match role {
@@ -32,12 +33,11 @@ pub fn event(
     }
 }
 
-/// Records a refusal without holding up the answer; a failure to record is logged.
-pub fn record_refusal(store: &Store, event: AuditEvent) {
-    let store = store.clone();
-    tokio::spawn(async move {
-        if let Err(error) = store.append_audit(&[event]).await {
-            tracing::error!(error = ?error, "could not audit a refused access");
-        }
-    });
+/// Records a refusal without holding up the answer: queued for the bounded refusal
+/// writer of the app serving `request` (`crate::service::refusals`).
+pub fn record_refusal(request: &HttpRequest, event: AuditEvent) {
+    match request.app_data::<web::Data<RefusalLog>>() {
+        Some(refusals) => refusals.record(event),
+        None => tracing::error!(action = event.action, "no refusal log: a refusal was not audited"),
+    }
 }

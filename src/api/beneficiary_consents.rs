@@ -19,7 +19,7 @@ use crate::domain::parse::{FieldError, parse_application};
 use crate::domain::{Application, RegionCode, today_in_shanghai};
 use crate::recheck::consent::all_members_covered;
 use crate::store::{Beneficiary, ConsentRecord, ConsentRenewal, RenewalRefusal, Store};
-use actix_web::{HttpResponse, put, web};
+use actix_web::{HttpRequest, HttpResponse, put, web};
 use anyhow::Context;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -69,6 +69,7 @@ pub struct RenewalRequest {
 #[put("/api/v1/beneficiaries/{id}/consents")]
 #[tracing::instrument(skip_all, fields(caller = %caller.sub))]
 pub async fn renew(
+    request: HttpRequest,
     caller: Caller,
     path: web::Path<String>,
     body: web::Json<RenewalRequest>,
@@ -81,7 +82,7 @@ pub async fn renew(
         ));
     }
     let id = path.into_inner();
-    let beneficiary = own_registration(&store, &caller, &id).await?;
+    let beneficiary = own_registration(&request, &store, &caller, &id).await?;
     let stored: Application =
         serde_json::from_str(&beneficiary.body_json).context("stored beneficiary body unreadable")?;
     let application = parse_renewal(&stored, body.into_inner().consents, OffsetDateTime::now_utc())?;
@@ -119,12 +120,17 @@ pub async fn renew(
 
 /// The registration, when it is the caller's to renew: its intake system's (or any, for
 /// an admin) and within the caller's regions. Anything else is 404, as if it did not exist.
-async fn own_registration(store: &Store, caller: &Caller, id: &str) -> Result<Beneficiary, ApiError> {
+async fn own_registration(
+    request: &HttpRequest,
+    store: &Store,
+    caller: &Caller,
+    id: &str,
+) -> Result<Beneficiary, ApiError> {
     let beneficiary = store.beneficiary(id).await?.ok_or(ApiError::NotFound)?;
     let region = RegionCode::parse(&beneficiary.region).map_err(|e| anyhow::anyhow!(e))?;
     let own = caller.role == Role::Admin || beneficiary.caller_sub == caller.sub;
     if !own || !caller.may_create_in(&region) {
-        record_refusal(store, audited::event(caller, actions::AUTHORIZATION_FAILURE, None, "out_of_scope"));
+        record_refusal(request, audited::event(caller, actions::AUTHORIZATION_FAILURE, None, "out_of_scope"));
         return Err(ApiError::NotFound);
     }
     Ok(beneficiary)

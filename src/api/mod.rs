@@ -20,12 +20,14 @@ pub mod problem;
 mod replay;
 mod request_id;
 mod request_span;
+mod refusal_guard;
 mod reviews;
 pub mod views;
 
 pub use applications::IntakeSettings;
 pub(crate) use applications::scoped_prefixes;
 pub use extractors::{json_config, query_config};
+pub use refusal_guard::{AddressThrottle, RefusalGuard, refusal_guard};
 pub use request_id::problem_details;
 pub use request_span::RequestSpan;
 pub(crate) use reviews::{applicant_subject, parse_decision};

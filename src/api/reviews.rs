@@ -9,7 +9,7 @@ use crate::cache::Pseudonymizer;
 use crate::domain::parse::FieldError;
 use crate::domain::{Application, RegionCode};
 use crate::store::{ApplicationRecord, ApplicationStatus, ReviewRefusal, Store};
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -57,6 +57,7 @@ const DECISIONS: [&str; 3] = ["approve", "reject", "return"];
 #[post("/api/v1/applications/{id}/reviews")]
 #[tracing::instrument(skip_all)]
 pub async fn decide(
+    request: HttpRequest,
     caller: Caller,
     path: web::Path<String>,
     body: web::Json<Decision>,
@@ -71,7 +72,7 @@ pub async fn decide(
     let region = RegionCode::parse(&record.region).map_err(|e| anyhow::anyhow!(e))?;
     if !caller.may_read(&region, &record.caller_sub) {
         record_refusal(
-            &store,
+            &request,
             audited::event(&caller, actions::AUTHORIZATION_FAILURE, Some(id.to_string()), "out_of_scope"),
         );
         return Err(ApiError::NotFound);

@@ -23,7 +23,7 @@ pub async fn load_in_scope(
     let region = RegionCode::parse(&record.region).map_err(|e| anyhow::anyhow!(e))?;
     if !session.caller.may_read(&region, &record.caller_sub) {
         record_refusal(
-            store,
+            request,
             audited::event(
                 &session.caller,
                 actions::AUTHORIZATION_FAILURE,
