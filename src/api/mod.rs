@@ -17,10 +17,10 @@ mod health;
 mod methods;
 pub mod openapi;
 pub mod problem;
+mod refusal_guard;
 mod replay;
 mod request_id;
 mod request_span;
-mod refusal_guard;
 mod reviews;
 pub mod views;
 

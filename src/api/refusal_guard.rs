@@ -120,7 +120,11 @@ struct Bucket {
 
 impl AddressThrottle {
     pub fn new(per_second: u32, burst: u32) -> Self {
-        Self { per_second: f64::from(per_second.max(1)), burst: f64::from(burst.max(1)), buckets: Mutex::default() }
+        Self {
+            per_second: f64::from(per_second.max(1)),
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::default(),
+        }
     }
 
     /// How long until `address` may be refused again, when it has no refusal left.
@@ -176,7 +180,10 @@ mod tests {
         assert_eq!(believed_address(ip("192.0.2.1"), header, &proxies), ip("192.0.2.1"));
         // Through a trusted proxy: the last hop that is not a trusted proxy.
         assert_eq!(believed_address(ip("10.0.0.5"), header, &proxies), ip("198.51.100.7"));
-        assert_eq!(believed_address(ip("10.0.0.5"), Some("198.51.100.7, 10.0.0.9"), &proxies), ip("198.51.100.7"));
+        assert_eq!(
+            believed_address(ip("10.0.0.5"), Some("198.51.100.7, 10.0.0.9"), &proxies),
+            ip("198.51.100.7")
+        );
         // No header, or nothing readable: the proxy itself.
         assert_eq!(believed_address(ip("10.0.0.5"), None, &proxies), ip("10.0.0.5"));
         assert_eq!(believed_address(ip("10.0.0.5"), Some("garbage"), &proxies), ip("10.0.0.5"));

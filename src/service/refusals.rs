@@ -124,7 +124,9 @@ fn unrecorded_summary(count: u64) -> AuditEvent {
         subject: None,
         agency: None,
         consent_id: None,
-        outcome: format!("{count} refused requests not recorded one by one (queue full or address throttled)"),
+        outcome: format!(
+            "{count} refused requests not recorded one by one (queue full or address throttled)"
+        ),
     }
 }
 

@@ -21,6 +21,7 @@ mod openapi;
 mod production_config;
 mod recheck;
 mod redis_server;
+mod refused_requests;
 mod resilience;
 mod security;
 mod submit_and_poll;
