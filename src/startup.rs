@@ -6,7 +6,7 @@ mod drain;
 pub mod preflight;
 
 use crate::adapters::{self, AgencyEndpoint, http_client};
-use crate::api::{self, IntakeSettings};
+use crate::api;
 use crate::auth::{Authenticator, CallerRateLimiter};
 use crate::broker::{AgencyPolicy, Broker};
 use crate::cache::{AgencyCache, MemoryCache, Pseudonymizer, RedisCache};
@@ -14,8 +14,8 @@ use crate::domain::Agency;
 use crate::jobs::{Completions, Shutdown, Verifier, WorkerConfig, spawn_maintenance, spawn_workers};
 use crate::policy::PolicyBook;
 use crate::resilience::{Resilience, SharedBudget};
-use crate::service::RefusalLog;
 use crate::service::refusals::{QUEUE_CAPACITY, SUMMARY_EVERY};
+use crate::service::{IntakeRules, RefusalLog, Services};
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::webhooks::{CallbackPolicy, WebhookDispatcher, spawn_dispatcher};
@@ -109,11 +109,18 @@ impl Application {
             .with_context(|| format!("Failed to bind {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
         let body_limit = settings.server.body_limit_bytes;
-        let intake = web::Data::new(IntakeSettings {
-            max_wait_s: settings.server.max_wait().as_secs(),
-            idempotency_keep_ms: i64::try_from(settings.retention.idempotency_keep().as_millis())
-                .unwrap_or(i64::MAX),
-            callback_policy,
+        let services = web::Data::new(Services {
+            store: store.clone(),
+            pseudonymizer: (**pseudonymizer).clone(),
+            policies: policies.clone(),
+            completions: completions.clone(),
+            refusals: refusals.clone(),
+            cache: cache.clone(),
+            intake: IntakeRules {
+                max_wait: settings.server.max_wait(),
+                idempotency_keep: settings.retention.idempotency_keep(),
+                callback_policy,
+            },
         });
         let rate_limiter = web::Data::new(CallerRateLimiter::new(
             settings.server.rate_limit_per_s,
@@ -147,8 +154,7 @@ impl Application {
                 .app_data(policies.clone())
                 .app_data(resilience.clone())
                 .app_data(cache.clone())
-                .app_data(intake.clone())
-                .app_data(pseudonymizer.clone())
+                .app_data(services.clone())
                 .app_data(rate_limiter.clone())
                 .app_data(ui.clone())
                 .configure(api::configure)

@@ -1,13 +1,15 @@
-//! Refused requests at the edge: each 401/403 is charged to its client address and queued
-//! for the audit (through [`RefusalLog`], never by the request itself); an address past its
-//! budget of refusals is answered 429 at once, before its token is even read, so a flood
-//! of bad tokens costs the hub almost nothing and delays no served request.
+//! Refused requests at the edge: each 401/403 is charged to its client address; an address
+//! past its budget of refusals is answered 429 at once, before its token is even read, so a
+//! flood of bad tokens costs the hub almost nothing and delays no served request.
+//!
+//! Failed authentications (401: no token, a bad one) are refused here, before any use case,
+//! so they are queued for the audit here (through [`RefusalLog`], never by the request
+//! itself). A 403 or an out-of-scope 404 comes from a use case, which audits it itself.
 //!
 //! The client address is the TCP peer's, unless the peer is one of
 //! `server.trusted_proxies`: then it is the last address of `X-Forwarded-For` that is not a
 //! trusted proxy (a client can prepend anything to that header, but not append).
 
-use super::audited;
 use super::problem::ApiError;
 use crate::audit::{AuditEvent, actions};
 use crate::auth::Caller;
@@ -52,6 +54,8 @@ pub async fn refusal_guard(
         if let Some(address) = address {
             guard.throttle.charge(address);
         }
+    }
+    if status == StatusCode::UNAUTHORIZED {
         guard.log.record(refusal_event(response.request(), status));
     }
     Ok(response.map_into_left_body())
@@ -62,7 +66,7 @@ fn refusal_event(request: &actix_web::HttpRequest, status: StatusCode) -> AuditE
     let route = request.match_pattern().unwrap_or_else(|| request.path().to_owned());
     let outcome = format!("{} {} {}", status.as_u16(), request.method(), route);
     match request.extensions().get::<Caller>() {
-        Some(caller) => audited::event(caller, actions::AUTHORIZATION_FAILURE, None, &outcome),
+        Some(caller) => crate::service::access::event(caller, actions::AUTHORIZATION_FAILURE, None, &outcome),
         None => AuditEvent {
             actor_sub: "unauthenticated".into(),
             actor_role: "none".into(),
