@@ -15,7 +15,9 @@
 //! - [`store`]: durable applications, jobs and reports (SQLite or PostgreSQL).
 //! - [`jobs`]: workers that claim queued applications and produce reports.
 //! - [`auth`]: JWT verification, roles and region scope.
+//! - [`service`]: the use cases: authorize, act and audit in one place, below `api` and `ui`.
 //! - [`api`]: REST handlers and problem details.
+//! - [`views`]: the JSON shape of an application, shared by API answers and callbacks.
 //! - [`ui`]: the officers' server-rendered pages (sign-in, list, report, review, audit, print).
 //! - [`recheck`]: the beneficiary re-check batches and the diff of their reports.
 //! - [`webhooks`]: signed callbacks of finished applications, with retries.
@@ -35,9 +37,11 @@ pub mod metrics;
 pub mod policy;
 pub mod recheck;
 pub mod resilience;
+pub mod service;
 pub mod settings;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod ui;
+pub mod views;
 pub mod webhooks;

@@ -1,11 +1,12 @@
 //! `Application::build`: the only place where the hub is wired together from
-//! [`Settings`]. Tests build the same application on port 0. How it stops is in
-//! [`drain`].
+//! [`Settings`]. Tests build the same application on port 0. Whether a configuration may
+//! run at all is [`preflight`]'s; how the hub stops is [`drain`]'s.
 
 mod drain;
+pub mod preflight;
 
 use crate::adapters::{self, AgencyEndpoint, http_client};
-use crate::api::{self, IntakeSettings};
+use crate::api;
 use crate::auth::{Authenticator, CallerRateLimiter};
 use crate::broker::{AgencyPolicy, Broker};
 use crate::cache::{AgencyCache, MemoryCache, Pseudonymizer, RedisCache};
@@ -13,6 +14,8 @@ use crate::domain::Agency;
 use crate::jobs::{Completions, Shutdown, Verifier, WorkerConfig, spawn_maintenance, spawn_workers};
 use crate::policy::LivePolicies;
 use crate::resilience::{Resilience, SharedBudget};
+use crate::service::refusals::{QUEUE_CAPACITY, SUMMARY_EVERY};
+use crate::service::{IntakeRules, RefusalLog, Services};
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::webhooks::{CallbackPolicy, WebhookDispatcher, spawn_dispatcher};
@@ -44,7 +47,9 @@ pub struct Application {
 }
 
 impl Application {
+    /// Refuses a configuration that [`preflight`] finds a problem in (every problem named).
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+        admit(&settings)?;
         let mocks = if settings.agencies.embedded_mocks {
             Some(start_embedded_mocks(&mut settings).await?)
         } else {
@@ -65,8 +70,8 @@ impl Application {
             format!("hub-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let worker_config = WorkerConfig {
             count: settings.server.workers,
-            lease: Duration::from_secs(settings.jobs.lease_s.max(1)),
-            max_attempts: settings.jobs.max_attempts.max(1),
+            lease: settings.jobs.lease(),
+            max_attempts: settings.jobs.max_attempts(),
         };
         let shutdown = completions.shutdown().clone();
         let schedule = settings.recheck.schedule_enabled.then(|| crate::recheck::RecheckRunner {
@@ -79,10 +84,11 @@ impl Application {
         let workers = spawn_workers(worker_config, &instance, store.clone(), verifier, completions.clone());
         let callback_policy = CallbackPolicy::new(&settings.webhooks.allowed_hosts);
         let dispatcher = webhook_dispatcher(&settings, &store, &policies, &callback_policy, &instance);
-        let retention = Duration::from_secs(settings.retention.evidence_days.saturating_mul(86_400));
+        let (refusals, refusal_writer) = RefusalLog::new(store.clone(), QUEUE_CAPACITY, SUMMARY_EVERY);
         let mut background = vec![
+            tokio::spawn(refusal_writer.run(shutdown.draining.clone())),
             spawn_dispatcher(dispatcher, shutdown.draining.clone()),
-            spawn_maintenance(store.clone(), retention, shutdown.draining.clone()),
+            spawn_maintenance(store.clone(), settings.retention.evidence(), shutdown.draining.clone()),
             crate::metrics::applications::spawn_sampler(
                 store.clone(),
                 METRICS_SAMPLE_EVERY,
@@ -91,31 +97,42 @@ impl Application {
             crate::policy::spawn_reload_on_hangup(policies.clone(), shutdown.draining.clone()),
         ];
         if let Some(runner) = schedule {
-            let every = Duration::from_secs(settings.recheck.every_s.max(1));
-            let concurrency = settings.recheck.concurrency.max(1);
             background.push(crate::recheck::spawn_schedule(
                 runner,
-                every,
-                concurrency,
+                settings.recheck.every(),
+                settings.recheck.concurrency(),
                 shutdown.draining.clone(),
             ));
         }
-        let grace = Duration::from_secs(settings.server.shutdown_grace_s);
+        let grace = settings.server.shutdown_grace();
 
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("Failed to bind {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
         let body_limit = settings.server.body_limit_bytes;
-        let intake = web::Data::new(IntakeSettings {
-            max_wait_s: settings.server.max_wait_s.min(30),
-            idempotency_keep_ms: settings.retention.idempotency_hours.max(24).saturating_mul(3_600_000)
-                as i64,
-            callback_policy,
+        let services = web::Data::new(Services {
+            store: store.clone(),
+            pseudonymizer: (**pseudonymizer).clone(),
+            policies: policies.clone(),
+            completions: completions.clone(),
+            refusals: refusals.clone(),
+            cache: cache.clone(),
+            intake: IntakeRules {
+                max_wait: settings.server.max_wait(),
+                idempotency_keep: settings.retention.idempotency_keep(),
+                callback_policy,
+            },
         });
         let rate_limiter = web::Data::new(CallerRateLimiter::new(
             settings.server.rate_limit_per_s,
             settings.server.rate_limit_burst,
         ));
+        let refusal_guard = web::Data::new(api::RefusalGuard {
+            log: refusals.clone(),
+            throttle: api::AddressThrottle::new(settings.server.refused_per_s, settings.server.refused_burst),
+            trusted_proxies: settings.server.trusted_proxies.clone(),
+        });
+        let refusals = web::Data::new(refusals);
         let store_data = web::Data::new(store.clone());
         let completions = web::Data::from(completions);
         let policies = web::Data::from(policies);
@@ -124,19 +141,21 @@ impl Application {
         let ui = web::Data::new(crate::ui::UiState::from_settings(&settings.ui));
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(api::refusal_guard))
                 .wrap(from_fn(api::problem_details))
                 .wrap(TracingLogger::<api::RequestSpan>::new())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(api::json_config(body_limit))
                 .app_data(api::query_config())
                 .app_data(authenticator.clone())
+                .app_data(refusal_guard.clone())
+                .app_data(refusals.clone())
                 .app_data(store_data.clone())
                 .app_data(completions.clone())
                 .app_data(policies.clone())
                 .app_data(resilience.clone())
                 .app_data(cache.clone())
-                .app_data(intake.clone())
-                .app_data(pseudonymizer.clone())
+                .app_data(services.clone())
                 .app_data(rate_limiter.clone())
                 .app_data(ui.clone())
                 .configure(api::configure)
@@ -198,6 +217,7 @@ impl Application {
 pub async fn build_recheck_runner(
     mut settings: Settings,
 ) -> anyhow::Result<(crate::recheck::RecheckRunner, Option<mocks::MockServer>)> {
+    admit(&settings)?;
     let mocks = if settings.agencies.embedded_mocks {
         Some(start_embedded_mocks(&mut settings).await?)
     } else {
@@ -213,9 +233,17 @@ pub async fn build_recheck_runner(
         verifier: Arc::new(Verifier { broker, policies }),
         pseudonymizer: Pseudonymizer::new(settings.cache.hmac_secret.expose_secret())?,
         owner: format!("recheck-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]),
-        job_lease: Duration::from_secs(settings.jobs.lease_s.max(1)),
+        job_lease: settings.jobs.lease(),
     };
     Ok((runner, mocks))
+}
+
+/// Refuses what [`preflight`] finds a problem in; its warnings are logged.
+fn admit(settings: &Settings) -> anyhow::Result<()> {
+    for warning in preflight::admit(settings)? {
+        tracing::warn!(%warning, "configuration");
+    }
+    Ok(())
 }
 
 /// How often every instance samples the store for the queue and application gauges.
@@ -233,10 +261,8 @@ async fn build_cache(settings: &Settings) -> anyhow::Result<Arc<dyn AgencyCache>
 /// and retry policies.
 fn build_resilience(settings: &Settings) -> anyhow::Result<Resilience> {
     let redis_url = &settings.cache.redis_url;
-    let shared = (!redis_url.is_empty()).then(|| SharedBudget {
-        redis_url: redis_url.clone(),
-        call_timeout: Duration::from_millis(settings.cache.call_timeout_ms.max(1)),
-    });
+    let shared = (!redis_url.is_empty())
+        .then(|| SharedBudget { redis_url: redis_url.clone(), call_timeout: settings.cache.call_timeout() });
     Resilience::from_settings(&settings.agencies, shared.as_ref())
         .context("Failed to set up the agency rate limits")
 }
@@ -260,7 +286,7 @@ fn build_broker(
             return adapter;
         }
         let limits = adapters::coalescer::Limits {
-            timeout: Duration::from_millis(bank.timeout_ms),
+            timeout: bank.timeout(),
             max_wait: Duration::from_millis(bank.resilience.bulkhead_max_wait_ms),
             batch: bank.batch,
         };
@@ -275,16 +301,13 @@ fn build_broker(
         .into_iter()
         .map(|agency| {
             let config = settings.agencies.get(agency);
-            let policy = AgencyPolicy {
-                timeout: Duration::from_millis(config.timeout_ms),
-                cache_ttl: Duration::from_secs(config.cache_ttl_s),
-            };
+            let policy = AgencyPolicy { timeout: config.timeout(), cache_ttl: config.cache_ttl() };
             (agency, policy)
         })
         .collect();
     let pseudonymizer = Pseudonymizer::new(settings.cache.hmac_secret.expose_secret())?;
-    let application_deadline = Duration::from_millis(settings.agencies.application_deadline_ms);
-    Ok(Broker::new(adapters, policies, cache, pseudonymizer).with_application_deadline(application_deadline))
+    Ok(Broker::new(adapters, policies, cache, pseudonymizer)
+        .with_application_deadline(settings.agencies.application_deadline()))
 }
 
 fn webhook_dispatcher(
@@ -294,14 +317,12 @@ fn webhook_dispatcher(
     callback_policy: &CallbackPolicy,
     instance: &str,
 ) -> WebhookDispatcher {
+    // An empty secret is refused in production and a warning elsewhere (`preflight`).
     let config = &settings.webhooks;
-    if config.secret.expose_secret().is_empty() {
-        tracing::warn!("webhooks.secret is empty: callbacks will be signed with an empty key");
-    }
     WebhookDispatcher {
-        give_up_after: Duration::from_secs(config.give_up_after_h.saturating_mul(3600)),
-        timeout: Duration::from_millis(config.timeout_ms),
-        first_backoff_ms: config.first_backoff_ms.max(1),
+        give_up_after: config.give_up_after(),
+        timeout: config.timeout(),
+        first_backoff_ms: config.first_backoff_ms(),
         name: format!("{instance}-webhooks"),
         ..WebhookDispatcher::with_defaults(
             store.clone(),

@@ -3,20 +3,13 @@
 
 use super::openapi::problems as p;
 use super::problem::ApiError;
-use crate::audit::{AuditRow, ChainReport, verify};
-use crate::auth::{Caller, Role};
-use crate::cache::Pseudonymizer;
+use crate::audit::AuditRow;
+use crate::auth::Caller;
 use crate::domain::IdNumber;
-use crate::store::Store;
+use crate::service::Services;
+use crate::service::audit_log::AuditSearch;
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
-
-fn require_auditor(caller: &Caller) -> Result<(), ApiError> {
-    match caller.role {
-        Role::Auditor | Role::Admin => Ok(()),
-        _ => Err(ApiError::Forbidden("the audit log is for auditors".into())),
-    }
-}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -55,6 +48,7 @@ pub struct AuditPage {
         (status = 200, description = "Matching rows, newest first.", body = AuditPage),
         (status = 401, response = p::Unauthorized),
         (status = 403, response = p::Forbidden),
+        (status = 404, response = p::NotFound),
         (status = 422, response = p::Validation),
         (status = 429, response = p::TooManyRequests),
         (status = 500, response = p::Internal),
@@ -66,12 +60,17 @@ pub struct AuditPage {
 pub async fn search(
     caller: Caller,
     query: web::Query<AuditQuery>,
-    store: web::Data<Store>,
-    pseudonymizer: web::Data<Pseudonymizer>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    require_auditor(&caller)?;
     let query = query.into_inner();
-    let application = query.application.as_deref().map(parse_application_id).transpose()?;
+    let application = query
+        .application
+        .as_deref()
+        .map(|text| {
+            uuid::Uuid::parse_str(text)
+                .map_err(|_| ApiError::field("application", "must be an application id (a UUID)"))
+        })
+        .transpose()?;
     if query
         .subject
         .as_deref()
@@ -79,20 +78,17 @@ pub async fn search(
     {
         return Err(ApiError::field("subject", "must be a pseudonym: 64 lower-case hex digits"));
     }
-    let subject = match (&query.subject_id_number, &query.subject) {
-        (Some(raw), _) => Some(
-            pseudonymizer.pseudonym(
-                &IdNumber::parse_structure(raw)
-                    .map_err(|e| ApiError::field("subject_id_number", e.to_string()))?,
-            ),
-        ),
-        (None, Some(pseudonym)) => Some(pseudonym.clone()),
-        (None, None) => None,
-    };
+    let id_number = query
+        .subject_id_number
+        .as_deref()
+        .map(|raw| {
+            IdNumber::parse_structure(raw).map_err(|e| ApiError::field("subject_id_number", e.to_string()))
+        })
+        .transpose()?;
     let limit =
         super::applications::whole_number(query.limit.as_deref(), "limit", 1..=10_000)?.unwrap_or(1000);
-    let rows = store.audit_search(application.as_deref(), subject.as_deref(), limit).await?;
-    Ok(HttpResponse::Ok().json(AuditPage { items: rows }))
+    let search = AuditSearch { application, id_number, subject: query.subject, limit };
+    Ok(HttpResponse::Ok().json(AuditPage { items: services.search_audit(&caller, search).await? }))
 }
 
 /// Verify the audit log's hash chain.
@@ -105,7 +101,7 @@ pub async fn search(
     tag = "audit",
     operation_id = "verifyAuditChain",
     responses(
-        (status = 200, description = "Whether the chain holds, and where it breaks.", body = ChainReport),
+        (status = 200, description = "Whether the chain holds, and where it breaks.", body = crate::audit::ChainReport),
         (status = 401, response = p::Unauthorized),
         (status = 403, response = p::Forbidden),
         (status = 429, response = p::TooManyRequests),
@@ -115,16 +111,6 @@ pub async fn search(
 )]
 #[get("/api/v1/audit/verify")]
 #[tracing::instrument(skip_all)]
-pub async fn verify_chain(caller: Caller, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
-    require_auditor(&caller)?;
-    let rows = store.audit_rows().await?;
-    let head = store.audit_head().await?;
-    Ok(HttpResponse::Ok().json(verify(&rows, head)))
-}
-
-/// An application id as the store writes it (a UUID, hyphenated lower case).
-fn parse_application_id(text: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(text)
-        .map(|id| id.to_string())
-        .map_err(|_| ApiError::field("application", "must be an application id (a UUID)"))
+pub async fn verify_chain(caller: Caller, services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(services.verify_audit(&caller).await?))
 }

@@ -1,16 +1,15 @@
 //! The REST API (`/api/v1`), the probes and the API's OpenAPI description. Handlers
-//! parse at the edge, check the caller's scope, and answer errors as problem details.
+//! parse at the edge, call one use case of `crate::service` (which authorizes and audits),
+//! and answer its result as JSON or its refusal as problem details. Nothing here imports
+//! the officers' pages, nor they this.
 
 mod applications;
 mod audit;
-/// Audit-row helpers, shared with the officers' pages (`crate::ui`).
-pub(crate) mod audited;
 /// The beneficiary registry (re-checks).
 mod beneficiaries;
 /// Renewing a registered household's consents.
 mod beneficiary_consents;
 mod caller;
-mod canonical;
 mod consents;
 mod extractors;
 mod health;
@@ -19,18 +18,16 @@ pub mod openapi;
 /// The published policy parameters and their reload.
 mod policies;
 pub mod problem;
+mod refusal_guard;
 mod replay;
 mod request_id;
 mod request_span;
 mod reviews;
-pub mod views;
 
-pub use applications::IntakeSettings;
-pub(crate) use applications::scoped_prefixes;
 pub use extractors::{json_config, query_config};
+pub use refusal_guard::{AddressThrottle, RefusalGuard, refusal_guard};
 pub use request_id::problem_details;
 pub use request_span::RequestSpan;
-pub(crate) use reviews::{applicant_subject, parse_decision};
 
 use actix_web::web;
 

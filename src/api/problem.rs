@@ -51,6 +51,27 @@ impl fmt::Debug for ApiError {
     }
 }
 
+impl From<crate::service::ServiceError> for ApiError {
+    fn from(error: crate::service::ServiceError) -> Self {
+        use crate::service::ServiceError as S;
+        match error {
+            S::Validation(errors) => Self::Validation(errors),
+            S::Forbidden(detail) => Self::Forbidden(detail),
+            S::NotFound => Self::NotFound,
+            S::Conflict(detail) | S::NotYet(detail) => Self::Conflict(detail),
+            S::RetryLater(detail) => Self::RetryLater(detail),
+            S::Gone(detail) => Self::Gone(detail),
+            S::Unexpected(error) => Self::Unexpected(error),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> Self {
+        Self::Unexpected(anyhow::Error::new(error))
+    }
+}
+
 impl ApiError {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError { field: field.to_owned(), message: message.into() }])

@@ -2,14 +2,9 @@
 //! details that carry it, including the ones actix produces itself (unknown route,
 //! wrong method, unreadable body).
 
-use super::audited;
 use super::problem::{PROBLEM_JSON, Problem};
-use crate::audit::{AuditEvent, actions};
-use crate::auth::Caller;
-use crate::store::Store;
 use actix_web::body::{BoxBody, EitherBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
@@ -26,9 +21,6 @@ pub async fn problem_details(
     let instance = request.path().to_owned();
     let response = next.call(request).await?;
     let status = response.status();
-    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        audit_refusal(response.request(), status);
-    }
     let (http_request, mut http_response) = response.into_parts();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         http_response.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
@@ -69,28 +61,6 @@ pub async fn problem_details(
     let mut rebuilt = head.set_body(BoxBody::new(document.to_string()));
     rebuilt.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     Ok(ServiceResponse::new(http_request, rebuilt).map_into_right_body())
-}
-
-/// Every failed authorization is audited: who (if known), what route, which status.
-fn audit_refusal(request: &actix_web::HttpRequest, status: StatusCode) {
-    let Some(store) = request.app_data::<actix_web::web::Data<Store>>() else { return };
-    let caller = request.extensions().get::<Caller>().cloned();
-    let route = request.match_pattern().unwrap_or_else(|| request.path().to_owned());
-    let outcome = format!("{} {} {}", status.as_u16(), request.method(), route);
-    let event = match &caller {
-        Some(caller) => audited::event(caller, actions::AUTHORIZATION_FAILURE, None, &outcome),
-        None => AuditEvent {
-            actor_sub: "unauthenticated".into(),
-            actor_role: "none".into(),
-            action: actions::AUTHORIZATION_FAILURE,
-            application_id: None,
-            subject: None,
-            agency: None,
-            consent_id: None,
-            outcome,
-        },
-    };
-    audited::record_refusal(store, event);
 }
 
 async fn to_bytes_limited<B: MessageBody>(body: B) -> Option<actix_web::web::Bytes> {

@@ -1,4 +1,5 @@
-//! The authenticated caller and what their role and regions allow.
+//! The authenticated caller: who, in which role, for which regions. What that allows is
+//! the use cases' to judge (`service::access`).
 
 use crate::domain::{RegionCode, RegionPrefix};
 use serde::{Deserialize, Serialize};
@@ -40,25 +41,6 @@ impl Caller {
     pub fn covers(&self, region: &RegionCode) -> bool {
         self.regions.iter().any(|prefix| region.is_within(prefix))
     }
-
-    /// Whether the caller may submit an application for `region`.
-    pub fn may_create_in(&self, region: &RegionCode) -> bool {
-        match self.role {
-            Role::Admin => true,
-            Role::Intake => self.covers(region),
-            Role::Officer | Role::Auditor => false,
-        }
-    }
-
-    /// Whether the caller may read an application of `region` submitted by `submitter`.
-    pub fn may_read(&self, region: &RegionCode, submitter: &str) -> bool {
-        match self.role {
-            Role::Admin => true,
-            Role::Intake => submitter == self.sub,
-            Role::Officer => self.covers(region),
-            Role::Auditor => false,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -74,16 +56,10 @@ mod tests {
     }
 
     #[test]
-    fn scope_follows_role_and_region_prefixes() {
+    fn a_region_is_covered_by_any_of_the_callers_prefixes() {
         let chongqing = RegionCode::parse("500103").unwrap();
-        assert!(caller(Role::Intake, &["50"]).may_create_in(&chongqing));
-        assert!(!caller(Role::Intake, &["11"]).may_create_in(&chongqing));
-        assert!(!caller(Role::Officer, &["50"]).may_create_in(&chongqing));
-        assert!(caller(Role::Officer, &["5001"]).may_read(&chongqing, "other"));
-        assert!(!caller(Role::Officer, &["5002"]).may_read(&chongqing, "other"));
-        assert!(caller(Role::Intake, &["11"]).may_read(&chongqing, "me"));
-        assert!(!caller(Role::Intake, &["50"]).may_read(&chongqing, "other"));
-        assert!(!caller(Role::Auditor, &["50"]).may_read(&chongqing, "me"));
-        assert!(caller(Role::Admin, &[]).may_read(&chongqing, "other"));
+        assert!(caller(Role::Officer, &["11", "5001"]).covers(&chongqing));
+        assert!(!caller(Role::Officer, &["5002"]).covers(&chongqing));
+        assert!(!caller(Role::Admin, &[]).covers(&chongqing), "admins span regions by role, not by prefix");
     }
 }

@@ -75,8 +75,8 @@ impl RedisCache {
         let cache = Self {
             connection,
             sealer,
-            call_timeout: Duration::from_millis(settings.call_timeout_ms.max(1)),
-            lock_ttl: Duration::from_millis(settings.lock_ttl_ms.max(1)),
+            call_timeout: settings.call_timeout(),
+            lock_ttl: settings.lock_ttl(),
             health: HealthTracker::new(),
             store_script: Script::new(STORE_SCRIPT),
             release_script: Script::new(RELEASE_SCRIPT),

@@ -22,6 +22,25 @@ pub enum Verdict {
     NeedsReview,
 }
 
+impl Verdict {
+    pub const ALL: [Verdict; 5] =
+        [Self::Eligible, Self::LowIncome, Self::Graduating, Self::Ineligible, Self::NeedsReview];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Eligible => "eligible",
+            Self::LowIncome => "low_income",
+            Self::Graduating => "graduating",
+            Self::Ineligible => "ineligible",
+            Self::NeedsReview => "needs_review",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == text)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
@@ -49,6 +68,10 @@ impl ApprovalLevel {
             Self::County => "county",
             Self::CountyLeadingGroup => "county_leading_group",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Township, Self::County, Self::CountyLeadingGroup].into_iter().find(|l| l.as_str() == text)
     }
 }
 

@@ -174,10 +174,11 @@ impl RecheckRunner {
                     .get_application(Uuid::parse_str(id)?)
                     .await?
                     .context("a batch names an unknown re-check")?;
-                if let Some(report) = &record.report_json {
-                    return self.record(batch_id, &beneficiary, id, report).await;
+                if let Some(report) = &record.report {
+                    return self.record(batch_id, &beneficiary, id, report.json()).await;
                 }
-                let application: Application = serde_json::from_str(&record.body_json)?;
+                let application: Application =
+                    record.body.clone().context("a re-check's application was erased before it ran")?;
                 if !self.store.retake_recheck(id, &self.owner, self.lease_ms()).await? {
                     anyhow::bail!("the re-check {id} failed or is held elsewhere");
                 }
@@ -197,6 +198,12 @@ impl RecheckRunner {
                     region: application.region.as_str().to_owned(),
                     caller_sub: caller.clone(),
                     applicant_masked: beneficiary.applicant_masked.clone(),
+                    subjects: application
+                        .household
+                        .members
+                        .iter()
+                        .map(|m| self.pseudonymizer.pseudonym(&m.id_number))
+                        .collect(),
                     body_json: serde_json::to_string(&application)?,
                 };
                 self.store

@@ -1,12 +1,16 @@
-//! Application rows: inserted at intake, read and listed by the API.
+//! Application rows: inserted at intake, read and listed by the use cases, as domain types.
 
-use super::{IdempotencyKey, InsertOutcome, Store, now_ms};
+use super::{IdempotencyKey, InsertOutcome, Store, StoreError, StoreResult, UnitOfWork};
+use crate::domain::{Application, Program, RegionCode};
+use crate::policy::{ApprovalLevel, Report, Verdict};
 use anyhow::Context;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where an application is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum ApplicationStatus {
     Queued,
     Running,
@@ -36,13 +40,30 @@ impl ApplicationStatus {
 /// What intake writes.
 pub struct NewApplication<'a> {
     pub id: Uuid,
-    pub program: &'a str,
-    pub region: &'a str,
+    pub application: &'a Application,
     pub caller_sub: &'a str,
-    pub applicant_masked: &'a str,
-    pub body_json: &'a str,
+    /// The members' pseudonyms, applicant first.
+    pub subjects: &'a [String],
+    /// The approval level answered at intake (emergency temporary assistance).
+    pub approval_level: Option<ApprovalLevel>,
+    pub submitted_at_ms: i64,
     /// The application's consents (recorded so they can be counted and revoked).
     pub consents: &'a [super::ConsentRecord],
+}
+
+/// A report as stored: served as it was written, never re-serialized, so that what a
+/// caller was told once is what every later read says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReport(String);
+
+impl StoredReport {
+    pub fn json(&self) -> &str {
+        &self.0
+    }
+
+    pub fn parse(&self) -> StoreResult<Report> {
+        serde_json::from_str(&self.0).map_err(|e| StoreError::corrupt("reports", "report", e))
+    }
 }
 
 /// An application as stored, with its report once completed.
@@ -50,18 +71,29 @@ pub struct NewApplication<'a> {
 pub struct ApplicationRecord {
     pub id: Uuid,
     pub status: ApplicationStatus,
-    pub program: String,
-    pub region: String,
+    pub program: Program,
+    pub region: RegionCode,
     pub caller_sub: String,
     pub applicant_masked: String,
-    pub body_json: String,
-    pub verdict: Option<String>,
-    pub report_json: Option<String>,
+    /// The members' pseudonyms, applicant first (they outlive the body).
+    pub subjects: Vec<String>,
+    /// The checked application; `None` once its raw personal data was erased.
+    pub body: Option<Application>,
+    pub verdict: Option<Verdict>,
+    pub report: Option<StoredReport>,
+    pub approval_level: Option<ApprovalLevel>,
     pub failure: Option<String>,
     pub attempts: i64,
     pub submitted_at_ms: i64,
     pub started_at_ms: Option<i64>,
     pub completed_at_ms: Option<i64>,
+    pub erased_at_ms: Option<i64>,
+}
+
+impl ApplicationRecord {
+    pub fn applicant_subject(&self) -> Option<&str> {
+        self.subjects.first().map(String::as_str)
+    }
 }
 
 /// A position in the newest-first listing: rows strictly older than it come next.
@@ -76,9 +108,9 @@ pub struct Cursor {
 pub struct ListFilter {
     pub region_prefixes: Vec<String>,
     pub caller_sub: Option<String>,
-    pub program: Option<String>,
-    pub status: Option<String>,
-    pub verdict: Option<String>,
+    pub program: Option<Program>,
+    pub status: Option<ApplicationStatus>,
+    pub verdict: Option<Verdict>,
     /// Submitted at or after (ms).
     pub from_ms: Option<i64>,
     /// Submitted before (ms).
@@ -88,45 +120,48 @@ pub struct ListFilter {
     pub page_size: u32,
 }
 
-const COLUMNS: &str = "a.id, a.status, a.program, a.region, a.caller_sub, a.applicant_masked, a.body, a.verdict, \
-                       r.report, a.failure, a.attempts, a.submitted_at, a.started_at, a.completed_at";
+const COLUMNS: &str = "a.id, a.status, a.program, a.region, a.caller_sub, a.applicant_masked, a.subjects, a.body, \
+                       a.verdict, r.report, a.approval_level, a.failure, a.attempts, a.submitted_at, a.started_at, \
+                       a.completed_at, a.erased_at";
 
 impl Store {
-    /// Commits a queued application (its job) and its idempotency key in one transaction
-    /// before the caller is answered.
+    /// Writes a queued application (its job), its consents and its idempotency key inside
+    /// `unit`, which the intake use case commits with its audit row before answering.
     pub async fn insert_application(
         &self,
+        unit: &mut UnitOfWork,
         new: &NewApplication<'_>,
         idempotency: Option<&IdempotencyKey>,
-    ) -> anyhow::Result<InsertOutcome> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await.context("Failed to begin a transaction")?;
+    ) -> StoreResult<InsertOutcome> {
+        let now = new.submitted_at_ms;
+        let tx = unit.tx();
         if let Some(key) = idempotency
-            && let Some(outcome) = claim_key(&mut tx, new, key, now).await?
+            && let Some(outcome) = claim_key(tx, new, key, now).await?
         {
-            tx.rollback().await.context("Failed to roll back")?;
             return Ok(outcome);
         }
+        let body = serde_json::to_string(new.application).context("Failed to serialize an application")?;
         sqlx::query(
-            "INSERT INTO applications (id, status, program, region, caller_sub, applicant_masked, body, \
-             submitted_at, updated_at) VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $7)",
+            "INSERT INTO applications (id, status, program, region, caller_sub, applicant_masked, subjects, body, \
+             approval_level, submitted_at, updated_at) VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $9)",
         )
         .bind(new.id.to_string())
-        .bind(new.program)
-        .bind(new.region)
+        .bind(new.application.program.as_str())
+        .bind(new.application.region.as_str())
         .bind(new.caller_sub)
-        .bind(new.applicant_masked)
-        .bind(new.body_json)
+        .bind(new.application.applicant_masked())
+        .bind(new.subjects.join(","))
+        .bind(body)
+        .bind(new.approval_level.map(ApprovalLevel::as_str))
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .context("Failed to insert an application")?;
-        super::consents::record_consents(&mut tx, new.caller_sub, new.consents).await?;
-        tx.commit().await.context("Failed to commit an application")?;
+        super::consents::record_consents(tx, new.caller_sub, new.consents).await?;
         Ok(InsertOutcome::Inserted)
     }
 
-    pub async fn get_application(&self, id: Uuid) -> anyhow::Result<Option<ApplicationRecord>> {
+    pub async fn get_application(&self, id: Uuid) -> StoreResult<Option<ApplicationRecord>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM applications a LEFT JOIN reports r ON r.application_id = a.id WHERE a.id = $1"
         );
@@ -140,7 +175,7 @@ impl Store {
 
     /// Newest first, ordered by (submitted_at, id) so pages never overlap or skip; region
     /// scope and filters are applied in SQL so other regions never leave the store.
-    pub async fn list_applications(&self, filter: &ListFilter) -> anyhow::Result<Vec<ApplicationRecord>> {
+    pub async fn list_applications(&self, filter: &ListFilter) -> StoreResult<Vec<ApplicationRecord>> {
         let mut sql = format!(
             "SELECT {COLUMNS} FROM applications a LEFT JOIN reports r ON r.application_id = a.id WHERE 1 = 1"
         );
@@ -154,14 +189,14 @@ impl Store {
             sql.push_str(&format!(" AND ({})", clauses.join(" OR ")));
         }
         let text_filters = [
-            ("a.caller_sub", &filter.caller_sub),
-            ("a.program", &filter.program),
-            ("a.status", &filter.status),
-            ("a.verdict", &filter.verdict),
+            ("a.caller_sub", filter.caller_sub.clone()),
+            ("a.program", filter.program.map(|p| p.as_str().to_owned())),
+            ("a.status", filter.status.map(|s| s.as_str().to_owned())),
+            ("a.verdict", filter.verdict.map(|v| v.as_str().to_owned())),
         ];
         for (column, value) in text_filters {
             if let Some(value) = value {
-                sql.push_str(&format!(" AND {column} = {}", push(&mut binds, Bind::Text(value.clone()))));
+                sql.push_str(&format!(" AND {column} = {}", push(&mut binds, Bind::Text(value))));
             }
         }
         if let Some(from) = filter.from_ms {
@@ -213,7 +248,7 @@ async fn claim_key(
     new: &NewApplication<'_>,
     key: &IdempotencyKey,
     now: i64,
-) -> anyhow::Result<Option<InsertOutcome>> {
+) -> StoreResult<Option<InsertOutcome>> {
     // An expired key no longer binds: the caller may reuse it.
     sqlx::query("DELETE FROM idempotency_keys WHERE caller_sub = $1 AND idem_key = $2 AND expires_at < $3")
         .bind(new.caller_sub)
@@ -252,29 +287,52 @@ async fn claim_key(
         return Ok(Some(InsertOutcome::KeyReused));
     }
     let id: String = row.try_get("application_id")?;
-    Ok(Some(InsertOutcome::Replayed(Uuid::parse_str(&id).context("stored application id is not a UUID")?)))
+    Ok(Some(InsertOutcome::Replayed(parse_id(&id)?)))
 }
 
-pub(super) fn parse_id(text: &str) -> anyhow::Result<Uuid> {
-    Uuid::parse_str(text).context("stored application id is not a UUID")
+pub(super) fn parse_id(text: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(text).map_err(|e| StoreError::corrupt("applications", text, e))
 }
 
-fn record_from_row(row: &AnyRow) -> anyhow::Result<ApplicationRecord> {
+fn record_from_row(row: &AnyRow) -> StoreResult<ApplicationRecord> {
+    let id_text: String = row.try_get("id")?;
+    let id = parse_id(&id_text)?;
+    let corrupt = |column: &str, detail: &dyn std::fmt::Display| {
+        StoreError::corrupt("applications", format!("{id} {column}"), detail)
+    };
     let status: String = row.try_get("status")?;
+    let program: String = row.try_get("program")?;
+    let region: String = row.try_get("region")?;
+    let subjects: String = row.try_get("subjects")?;
+    let erased_at_ms: Option<i64> = row.try_get("erased_at")?;
+    let body = match erased_at_ms {
+        Some(_) => None,
+        None => {
+            let text: String = row.try_get("body")?;
+            Some(serde_json::from_str::<Application>(&text).map_err(|e| corrupt("body", &e))?)
+        }
+    };
+    let verdict: Option<String> = row.try_get("verdict")?;
+    let approval_level: Option<String> = row.try_get("approval_level")?;
     Ok(ApplicationRecord {
-        id: parse_id(&row.try_get::<String, _>("id")?)?,
-        status: ApplicationStatus::parse(&status).context("unknown stored status")?,
-        program: row.try_get("program")?,
-        region: row.try_get("region")?,
+        id,
+        status: ApplicationStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        program: Program::parse(&program).ok_or_else(|| corrupt("program", &program))?,
+        region: RegionCode::parse(&region).map_err(|e| corrupt("region", &e))?,
         caller_sub: row.try_get("caller_sub")?,
         applicant_masked: row.try_get("applicant_masked")?,
-        body_json: row.try_get("body")?,
-        verdict: row.try_get("verdict")?,
-        report_json: row.try_get("report")?,
+        subjects: subjects.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        body,
+        verdict: verdict.map(|v| Verdict::parse(&v).ok_or_else(|| corrupt("verdict", &v))).transpose()?,
+        report: row.try_get::<Option<String>, _>("report")?.map(StoredReport),
+        approval_level: approval_level
+            .map(|l| ApprovalLevel::parse(&l).ok_or_else(|| corrupt("approval_level", &l)))
+            .transpose()?,
         failure: row.try_get("failure")?,
         attempts: row.try_get("attempts")?,
         submitted_at_ms: row.try_get("submitted_at")?,
         started_at_ms: row.try_get("started_at")?,
         completed_at_ms: row.try_get("completed_at")?,
+        erased_at_ms,
     })
 }

@@ -1,6 +1,6 @@
 //! Appending to and reading the hash-chained audit log.
 
-use super::{Backend, Store, now_ms};
+use super::{Backend, Store, StoreResult, now_ms};
 use crate::audit::{AuditEvent, AuditRow, GENESIS_HASH, row_hash};
 use anyhow::Context;
 use sqlx::any::AnyRow;
@@ -42,13 +42,7 @@ impl Store {
     /// Makes `tx` the only writer of the chain until it ends.
     pub(super) async fn lock_chain(&self, tx: &mut Transaction<'static, Any>) -> anyhow::Result<()> {
         match self.backend {
-            Backend::Postgres => {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(AUDIT_LOCK_KEY)
-                    .execute(&mut **tx)
-                    .await
-                    .context("Failed to take the audit lock")?;
-            }
+            Backend::Postgres => lock_chain_postgres(tx).await?,
             Backend::Sqlite => {
                 // Take SQLite's write lock before reading the head, so no other writer can
                 // commit between the read and the append.
@@ -80,26 +74,68 @@ impl Store {
         row.map(|r| Ok((r.try_get("seq")?, r.try_get("hash")?))).transpose()
     }
 
-    /// Rows about an application and/or a subject pseudonym, newest first (at most `limit`).
+    /// Rows about an application and/or a subject pseudonym, newest first (at most
+    /// `limit`). With `regions`, only rows about applications of those region prefixes,
+    /// and — when `subject` is a person of those regions (an applicant or member of an
+    /// application there, or a household registered there) — that person's rows that name
+    /// no application (revocations, renewals, registrations).
     pub async fn audit_search(
         &self,
         application_id: Option<&str>,
         subject: Option<&str>,
+        regions: Option<&[String]>,
         limit: u32,
-    ) -> anyhow::Result<Vec<AuditRow>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE ($1 IS NULL OR application_id = $1) \
-             AND ($2 IS NULL OR subject = $2) ORDER BY seq DESC LIMIT {}",
-            limit.clamp(1, 10_000)
+    ) -> StoreResult<Vec<AuditRow>> {
+        let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("l.{c}")).collect();
+        let mut sql = format!(
+            "SELECT {} FROM audit_log l WHERE ($1 IS NULL OR l.application_id = $1) AND ($2 IS NULL OR l.subject = $2)",
+            columns.join(", ")
         );
+        if let Some(regions) = regions {
+            let in_regions = |column: &str| {
+                // Prefixes are digits only (checked `RegionPrefix`es): safe to write inline.
+                let clauses: Vec<String> = regions
+                    .iter()
+                    .filter(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
+                    .map(|r| format!("{column} LIKE '{r}%'"))
+                    .collect();
+                if clauses.is_empty() { "1 = 0".to_owned() } else { format!("({})", clauses.join(" OR ")) }
+            };
+            let person_in_scope = match subject {
+                Some(subject) if subject.bytes().all(|b| b.is_ascii_hexdigit()) => format!(
+                    "(EXISTS (SELECT 1 FROM applications a WHERE a.subjects LIKE '%{subject}%' AND {}) \
+                     OR EXISTS (SELECT 1 FROM beneficiaries b WHERE b.applicant_subject = '{subject}' AND {}))",
+                    in_regions("a.region"),
+                    in_regions("b.region")
+                ),
+                _ => "1 = 0".to_owned(),
+            };
+            sql.push_str(&format!(
+                " AND (EXISTS (SELECT 1 FROM applications a WHERE a.id = l.application_id AND {}) \
+                 OR (l.application_id IS NULL AND {person_in_scope}))",
+                in_regions("a.region")
+            ));
+        }
+        sql.push_str(&format!(" ORDER BY l.seq DESC LIMIT {}", limit.clamp(1, 10_000)));
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(application_id)
             .bind(subject)
             .fetch_all(&self.pool)
             .await
             .context("Failed to search the audit log")?;
-        rows.iter().map(audit_row).collect()
+        Ok(rows.iter().map(audit_row).collect::<anyhow::Result<_>>()?)
     }
+}
+
+/// PostgreSQL: the transaction-scoped advisory lock that serializes appends to the chain
+/// across processes.
+pub(super) async fn lock_chain_postgres(tx: &mut Transaction<'static, Any>) -> anyhow::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(AUDIT_LOCK_KEY)
+        .execute(&mut **tx)
+        .await
+        .context("Failed to take the audit lock")?;
+    Ok(())
 }
 
 /// Appends `events` after the current head inside `tx`, which holds the chain lock.

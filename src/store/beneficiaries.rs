@@ -9,7 +9,7 @@ mod import;
 mod renewal;
 
 pub use import::Registration;
-pub use renewal::{ConsentRenewal, RenewalRefusal};
+pub use renewal::ConsentRenewal;
 
 use super::{ConsentRecord, Store, now_ms};
 use anyhow::Context;
@@ -278,57 +278,21 @@ impl Store {
     }
 }
 
-/// Registers the household of an approved application, inside the review's transaction:
-/// only an eligible or low-income report with a category and a re-check date registers,
-/// and an application registers at most once (a return and a new approval keep the first).
-/// With the applicant's pseudonym, a household already on the registry for the programme
-/// and intake system keeps its registration and is not registered again.
-pub(super) async fn register_approved(
-    tx: &mut Transaction<'static, Any>,
-    application_id: &str,
-    applicant_subject: Option<&str>,
-) -> anyhow::Result<()> {
-    let row = sqlx::query(
-        "SELECT a.program, a.region, a.caller_sub, a.applicant_masked, a.body, r.report \
-         FROM applications a JOIN reports r ON r.application_id = a.id WHERE a.id = $1",
-    )
-    .bind(application_id)
-    .fetch_optional(&mut **tx)
-    .await
-    .context("Failed to read an approved application")?;
-    let Some(row) = row else { return Ok(()) };
-    let report: serde_json::Value = serde_json::from_str(&row.try_get::<String, _>("report")?)?;
-    let body: String = row.try_get("body")?;
-    let application: serde_json::Value = serde_json::from_str(&body)?;
-    let verdict = report["verdict"].as_str().unwrap_or_default();
-    let (Some(category), Some(due)) = (report["category"].as_str(), report["recheck_due"].as_str()) else {
-        return Ok(());
-    };
-    if !matches!(verdict, "eligible" | "low_income") {
-        return Ok(());
+impl Store {
+    /// Registers the household of an approved application inside the review's `unit`
+    /// (which decides whether it registers at all): an application registers at most once,
+    /// and with the applicant's pseudonym a household already on the registry for the
+    /// programme and intake system keeps its registration. Returns whether it registered.
+    pub async fn register_approval(
+        &self,
+        unit: &mut super::UnitOfWork,
+        new: &NewBeneficiary<'_>,
+        source_application: &str,
+        verdict: &str,
+        applicant_subject: Option<&str>,
+    ) -> anyhow::Result<bool> {
+        insert(unit.tx(), new, Some((source_application, verdict)), applicant_subject).await
     }
-    let (program, region, caller_sub, masked): (String, String, String, String) = (
-        row.try_get("program")?,
-        row.try_get("region")?,
-        row.try_get("caller_sub")?,
-        row.try_get("applicant_masked")?,
-    );
-    let id = uuid::Uuid::now_v7().to_string();
-    let new = NewBeneficiary {
-        id: &id,
-        program: &program,
-        region: &region,
-        caller_sub: &caller_sub,
-        applicant_masked: &masked,
-        category,
-        benefit: report["suggested_monthly_benefit"].as_str(),
-        recheck_due: due,
-        poverty_relief: application["recheck"]["poverty_relief"].as_bool().unwrap_or(false),
-        body_json: &body,
-        consents: &[],
-    };
-    insert(tx, &new, Some((application_id, verdict)), applicant_subject).await?;
-    Ok(())
 }
 
 /// Inserts unless a unique index refuses it (the same source application, or the same

@@ -1,7 +1,7 @@
 //! Consents as recorded at intake, their usage and revocation. Their use by the broker
 //! is the ledger's (`ledger.rs`).
 
-use super::{Store, now_ms};
+use super::{Store, StoreResult, UnitOfWork, now_ms};
 use crate::cache::Pseudonymizer;
 use crate::domain::Application;
 use anyhow::Context;
@@ -9,7 +9,7 @@ use sqlx::{Any, Row, Transaction};
 use time::format_description::well_known::Rfc3339;
 
 /// A consent as kept by the hub: the person only as a pseudonym.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentRecord {
     pub id: String,
     pub subject: String,
@@ -69,50 +69,93 @@ pub(super) async fn record_consents(
     Ok(())
 }
 
+/// A consent on record, and whether it was revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedConsent {
+    pub record: ConsentRecord,
+    pub revoked: bool,
+}
+
 impl Store {
-    /// Revokes consent `id` (only the caller's own when `owner` is given). Returns the
-    /// subjects whose consent was revoked now; an unknown id gives `None`.
+    /// What `caller_sub` recorded before under any of `ids`, read inside the intake `unit`.
+    pub async fn recorded_consents(
+        &self,
+        unit: &mut UnitOfWork,
+        caller_sub: &str,
+        ids: &[&str],
+    ) -> StoreResult<Vec<RecordedConsent>> {
+        let mut recorded = Vec::new();
+        for id in ids {
+            let rows = sqlx::query(
+                "SELECT id, subject, agencies, purpose, signed_at, expires_at, evidence_ref, revoked_at \
+                 FROM consents WHERE caller_sub = $1 AND id = $2",
+            )
+            .bind(caller_sub)
+            .bind(*id)
+            .fetch_all(&mut **unit.tx())
+            .await
+            .context("Failed to read recorded consents")?;
+            for row in rows {
+                let record = ConsentRecord {
+                    id: row.try_get("id")?,
+                    subject: row.try_get("subject")?,
+                    agencies: row.try_get("agencies")?,
+                    purpose: row.try_get("purpose")?,
+                    signed_at: row.try_get("signed_at")?,
+                    expires_at: row.try_get("expires_at")?,
+                    evidence_ref: row.try_get("evidence_ref")?,
+                };
+                recorded.push(RecordedConsent {
+                    record,
+                    revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+                });
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// Revokes `caller_sub`'s consent `id` inside `unit`. Returns the subjects of the
+    /// consent (revoked now or before); an unknown id gives `None`.
     pub async fn revoke_consent(
         &self,
+        unit: &mut UnitOfWork,
+        caller_sub: &str,
         id: &str,
-        owner: Option<&str>,
         by: &str,
-    ) -> anyhow::Result<Option<Vec<String>>> {
-        let rows = sqlx::query(
-            "SELECT subject, revoked_at FROM consents WHERE id = $1 AND ($2 IS NULL OR caller_sub = $2)",
-        )
-        .bind(id)
-        .bind(owner)
-        .fetch_all(&self.pool)
-        .await
-        .context("Failed to read a consent")?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
+    ) -> StoreResult<Option<Vec<String>>> {
         sqlx::query(
             "UPDATE consents SET revoked_at = $1, revoked_by = $2 \
-             WHERE id = $3 AND ($4 IS NULL OR caller_sub = $4) AND revoked_at IS NULL",
+             WHERE caller_sub = $3 AND id = $4 AND revoked_at IS NULL",
         )
         .bind(now_ms())
         .bind(by)
+        .bind(caller_sub)
         .bind(id)
-        .bind(owner)
-        .execute(&self.pool)
+        .execute(&mut **unit.tx())
         .await
         .context("Failed to revoke a consent")?;
+        let rows = sqlx::query("SELECT subject FROM consents WHERE caller_sub = $1 AND id = $2")
+            .bind(caller_sub)
+            .bind(id)
+            .fetch_all(&mut **unit.tx())
+            .await
+            .context("Failed to read a consent")?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
         let subjects =
             rows.iter().map(|r| r.try_get::<String, _>("subject")).collect::<Result<Vec<_>, _>>()?;
         Ok(Some(subjects))
     }
 
     /// How many queries were made under a consent of `caller_sub` (all its persons).
-    pub async fn consent_usage(&self, caller_sub: &str, id: &str) -> anyhow::Result<Option<i64>> {
+    pub async fn consent_usage(&self, caller_sub: &str, id: &str) -> StoreResult<Option<i64>> {
         let row = sqlx::query("SELECT CAST(SUM(usage_count) AS BIGINT) AS usage_count FROM consents WHERE caller_sub = $1 AND id = $2 HAVING COUNT(*) > 0")
             .bind(caller_sub)
             .bind(id)
             .fetch_optional(&self.pool)
             .await
             .context("Failed to read a consent")?;
-        row.map(|r| r.try_get("usage_count").map_err(anyhow::Error::from)).transpose()
+        Ok(row.map(|r| r.try_get("usage_count")).transpose()?)
     }
 }

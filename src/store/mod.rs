@@ -14,6 +14,7 @@ mod audit;
 mod beneficiaries;
 mod connect;
 mod consents;
+mod error;
 mod evidence;
 mod group_commit;
 mod idempotency;
@@ -21,21 +22,25 @@ mod jobs;
 mod ledger;
 mod recheck_writes;
 mod reviews;
+mod unit_of_work;
 mod webhooks;
 
-pub use applications::{ApplicationRecord, ApplicationStatus, Cursor, ListFilter, NewApplication};
+pub use applications::{
+    ApplicationRecord, ApplicationStatus, Cursor, ListFilter, NewApplication, StoredReport,
+};
 pub use beneficiaries::{
     BatchItem, Beneficiary, BeneficiaryFilter, ConsentRenewal, NewBeneficiary, RecheckOutcome, Registration,
-    RenewalRefusal,
 };
 pub use connect::Backend;
-pub use consents::ConsentRecord;
+pub use consents::{ConsentRecord, RecordedConsent};
+pub use error::{StoreError, StoreResult};
 pub use evidence::StoredEvidence;
 pub use idempotency::{IdempotencyKey, InsertOutcome};
 pub use jobs::{ClaimedJob, FinishedJob, StatusCount};
 pub use ledger::QueryPermit;
 pub use recheck_writes::{NewRecheck, RecheckReport};
-pub use reviews::{Review, ReviewRefusal};
+pub use reviews::{Decision, Review};
+pub use unit_of_work::UnitOfWork;
 pub use webhooks::{DueWebhook, WebhookAttempt};
 
 use sqlx::AnyPool;

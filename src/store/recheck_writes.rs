@@ -18,6 +18,8 @@ pub struct NewRecheck {
     pub region: String,
     pub caller_sub: String,
     pub applicant_masked: String,
+    /// The members' pseudonyms, applicant first (as an application's).
+    pub subjects: Vec<String>,
     pub body_json: String,
 }
 
@@ -181,8 +183,8 @@ async fn insert_recheck(
     let id = recheck.id.to_string();
     sqlx::query(
         "INSERT INTO applications (id, status, program, region, caller_sub, applicant_masked, body, \
-         attempts, lease_owner, lease_expires_at, submitted_at, started_at, updated_at) \
-         VALUES ($1, 'running', $2, $3, $4, $5, $6, 1, $7, $8, $9, $9, $9)",
+         attempts, lease_owner, lease_expires_at, submitted_at, started_at, updated_at, subjects) \
+         VALUES ($1, 'running', $2, $3, $4, $5, $6, 1, $7, $8, $9, $9, $9, $10)",
     )
     .bind(&id)
     .bind(&recheck.program)
@@ -193,6 +195,7 @@ async fn insert_recheck(
     .bind(owner)
     .bind(lease_expires_at)
     .bind(now)
+    .bind(recheck.subjects.join(","))
     .execute(&mut **tx)
     .await
     .context("Failed to insert a re-check")?;

@@ -3,22 +3,17 @@
 //! decided. Members appear by their masked ID number (matched through the pseudonym the log
 //! keeps), never by the raw one.
 
+use super::error::Page;
 use super::error::{UiError, render};
 use super::i18n::{Kind, LangChoice};
 use super::page::{Layout, format_ms, respond};
-use super::scope::load_in_scope;
 use super::session::Session;
 use crate::audit::AuditRow;
-use crate::cache::Pseudonymizer;
-use crate::domain::Application;
-use crate::store::Store;
+use crate::service::Services;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use std::collections::HashMap;
-
-/// More rows than any one application produces (members × agencies + views + decisions).
-const LIMIT: u32 = 2000;
 
 #[derive(Template)]
 #[template(path = "audit.html")]
@@ -46,22 +41,36 @@ pub async fn trail(
     request: HttpRequest,
     session: Session,
     lang: LangChoice,
-    store: web::Data<Store>,
-    pseudonymizer: web::Data<Pseudonymizer>,
+    services: web::Data<Services>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, UiError> {
-    let record = load_in_scope(&request, &session, &store, &path).await?;
+    let id =
+        uuid::Uuid::parse_str(&path).map_err(|_| UiError::NotFound(Page::of(&request, Some(&session))))?;
+    let (record, rows) = services
+        .application_trail(&session.caller, id)
+        .await
+        .map_err(|e| UiError::of_service(&request, &session, e))?;
     let id = record.id.to_string();
-    let rows = store.audit_search(Some(&id), None, LIMIT).await?;
-    let members: HashMap<String, String> = serde_json::from_str::<Application>(&record.body_json)
-        .map(|a| {
-            a.household
-                .members
+    // Members by masked ID, matched through the pseudonyms the log keeps.
+    let members: HashMap<String, String> = match &record.body {
+        Some(application) => application
+            .household
+            .members
+            .iter()
+            .map(|m| (services.pseudonymizer.pseudonym(&m.id_number), m.id_number.masked()))
+            .collect(),
+        // Erased: the report still names the members masked, in household order, as the
+        // pseudonyms are kept.
+        None => match record.report.as_ref().map(|r| r.parse()).transpose() {
+            Ok(Some(report)) => record
+                .subjects
                 .iter()
-                .map(|m| (pseudonymizer.pseudonym(&m.id_number), m.id_number.masked()))
-                .collect()
-        })
-        .unwrap_or_default();
+                .cloned()
+                .zip(report.members.iter().map(|m| m.id_number_masked.clone()))
+                .collect(),
+            _ => HashMap::new(),
+        },
+    };
     let l = lang.lang;
     let row = |r: &AuditRow| Row {
         seq: r.seq,

@@ -5,6 +5,7 @@
 
 use super::i18n::LangChoice;
 use super::page::{Layout, respond, see_other};
+use crate::service::ServiceError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
@@ -124,6 +125,21 @@ impl ResponseError for UiError {
                     .insert_header(("Content-Type", "text/plain; charset=utf-8"))
                     .body(heading)
             }
+        }
+    }
+}
+
+impl UiError {
+    /// A use case's refusal as the page an officer sees. Refusals a page handles itself
+    /// (a bad form, a conflict) never get here; if one does, it is an error of the page.
+    pub fn of_service(request: &HttpRequest, session: &super::session::Session, error: ServiceError) -> Self {
+        match error {
+            ServiceError::NotFound | ServiceError::Gone(_) => {
+                Self::NotFound(Page::of(request, Some(session)))
+            }
+            ServiceError::Forbidden(_) => Self::Forbidden(Page::of(request, Some(session))),
+            ServiceError::Unexpected(error) => Self::Unexpected(error),
+            other => Self::Unexpected(anyhow::anyhow!("a refusal the page did not handle: {other}")),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `GET /ui/applications`: the applications of the officer's regions, newest first, with
-//! filters (status, verdict, programme, region, submission dates) and pages. The region
-//! scope is the API's (`api::scoped_prefixes`) and is applied in SQL by the store.
+//! filters (status, verdict, programme, region, submission dates) and pages. The listing
+//! and its region scope are the use case's (`service::list`).
 
 use super::UiState;
 use super::error::{UiError, render};
@@ -8,11 +8,13 @@ use super::i18n::{Kind, Lang, LangChoice};
 use super::page::{Choice, Layout, format_ms, respond};
 use super::report_view::verdict_class;
 use super::session::Session;
-use crate::api::scoped_prefixes;
 use crate::auth::Role;
-use crate::domain::RegionPrefix;
 use crate::domain::dates::SHANGHAI;
-use crate::store::{ApplicationRecord, ApplicationStatus, ListFilter, Store};
+use crate::domain::{Program, RegionPrefix};
+use crate::policy::Verdict;
+use crate::service::Services;
+use crate::service::list::ListQuery as Listing;
+use crate::store::{ApplicationRecord, ApplicationStatus};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
@@ -69,22 +71,23 @@ pub async fn list(
     session: Session,
     lang: LangChoice,
     ui: web::Data<UiState>,
-    store: web::Data<Store>,
+    services: web::Data<Services>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, UiError> {
     let t = lang.lang.labels();
     let mut errors = Vec::new();
     let query = Filters::read(query.into_inner());
     let page = query.page.unwrap_or(1).clamp(1, 100_000);
-    let mut filter = ListFilter {
-        status: query.status.map(str::to_owned),
-        verdict: query.verdict.map(str::to_owned),
-        program: query.program.map(str::to_owned),
+    let listing = Listing {
+        status: query.status.and_then(ApplicationStatus::parse),
+        verdict: query.verdict.and_then(Verdict::parse),
+        program: query.program.and_then(Program::parse),
+        region: query.region.clone(),
         from_ms: query.from.as_deref().and_then(|d| day_start_ms(d, false)),
         to_ms: query.to.as_deref().and_then(|d| day_start_ms(d, true)),
+        after: None,
         page,
         page_size: ui.page_size,
-        ..ListFilter::default()
     };
     if query.bad_date {
         errors.push(t.filter_bad_date);
@@ -93,13 +96,11 @@ pub async fn list(
         errors.push(t.filter_bad_region);
     }
     let caller = &session.caller;
-    filter.region_prefixes = scoped_prefixes(caller, query.region.as_ref().map(|r| r.as_str()));
-    let records = if caller.role == Role::Officer && filter.region_prefixes.is_empty() {
-        Vec::new()
-    } else {
-        store.list_applications(&filter).await?
-    };
-    let has_next = records.len() == filter.page_size as usize;
+    let records = services
+        .list_applications(caller, listing)
+        .await
+        .map_err(|e| UiError::of_service(&request, &session, e))?;
+    let has_next = records.len() == ui.page_size as usize;
     let href = |page: u32| format!("/ui/applications?{}", query.to_query(page));
     let body = ListPage {
         layout: Layout::new(&request, lang.lang, t.title_list, "/ui/applications").signed_in(&session),
@@ -125,7 +126,7 @@ pub async fn list(
 fn row(lang: Lang, record: &ApplicationRecord) -> Row {
     let (badge_class, badge) = match (&record.status, &record.verdict) {
         (ApplicationStatus::Completed, Some(verdict)) => {
-            (verdict_class(verdict), lang.value(Kind::Verdict, verdict))
+            (verdict_class(verdict.as_str()), lang.value(Kind::Verdict, verdict.as_str()))
         }
         (ApplicationStatus::Failed, _) => ("bad", lang.value(Kind::Status, "failed")),
         (status, _) => ("muted", lang.value(Kind::Status, status.as_str())),
@@ -133,8 +134,8 @@ fn row(lang: Lang, record: &ApplicationRecord) -> Row {
     Row {
         id: record.id.to_string(),
         applicant: record.applicant_masked.clone(),
-        program: lang.value(Kind::Program, &record.program),
-        region: record.region.clone(),
+        program: lang.value(Kind::Program, record.program.as_str()),
+        region: record.region.as_str().to_owned(),
         badge_class,
         badge,
         submitted: format_ms(record.submitted_at_ms),

@@ -2,10 +2,10 @@
 //! applications of one's regions, read a report, record a review decision, read an
 //! application's audit trail and print the report on A4.
 //!
-//! The pages mirror the JSON API and reuse its rules: region scope as `Caller::may_read`
-//! (out of scope answers the same 404 page as an unknown id, and the refusal is audited),
-//! a report is shown only after its `report_view` audit row is written, and the review rule
-//! is `Store::record_review`'s. Templates (`templates/`, askama) escape everything they print;
+//! The pages call the same use cases as the JSON API (`crate::service`), so they keep its
+//! rules: region scope (out of scope answers the same 404 page as an unknown id, and the
+//! refusal is audited), a report shown only after its `report_view` rows are written, the
+//! review rule. Templates (`templates/`, askama) escape everything they print;
 //! CSS and the one optional script are compiled in and served from `/ui/static/`, so the
 //! pages need nothing from outside the hub and work without JavaScript.
 //!
@@ -29,7 +29,6 @@ mod policy;
 mod report;
 mod report_view;
 mod review;
-mod scope;
 mod session;
 
 use crate::settings::UiSettings;

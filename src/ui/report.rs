@@ -1,20 +1,19 @@
-//! `GET /ui/applications/{id}`: the report page. Like `GET /api/v1/applications/{id}`, a
-//! report is shown only once its `report_view` audit row is written (no row, no report).
+//! `GET /ui/applications/{id}`: the report page. The read is the use case's
+//! (`service::read`), as for `GET /api/v1/applications/{id}`: a report is shown only once
+//! its `report_view` audit rows are written (no row, no report).
 
+use super::error::Page;
 use super::error::{UiError, render};
 use super::i18n::{Kind, Lang, LangChoice};
 use super::page::{Choice, Layout, format_ms, format_time, respond};
 use super::report_view::ReportView;
-use super::scope::load_in_scope;
 use super::session::Session;
-use crate::api::audited;
-use crate::audit::actions;
 use crate::domain::Application;
 use crate::policy::Report;
-use crate::store::{ApplicationRecord, ApplicationStatus, Review, Store};
+use crate::service::Services;
+use crate::store::{ApplicationStatus, Decision, Review};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use anyhow::Context;
 use askama::Template;
 
 #[derive(Template)]
@@ -81,36 +80,33 @@ pub async fn show(
     request: HttpRequest,
     session: Session,
     lang: LangChoice,
-    store: web::Data<Store>,
+    services: web::Data<Services>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, UiError> {
-    let record = load_in_scope(&request, &session, &store, &path).await?;
-    page(&request, &session, lang, &store, &record, FormState::default(), StatusCode::OK).await
+    page(&request, &session, lang, &services, &path, FormState::default(), StatusCode::OK).await
 }
 
-/// Renders the report page (and audits the view when it shows a report).
+/// Reads application `id` through the use case (which audits the view) and renders it,
+/// with the decision form in `form`'s state.
 pub async fn page(
     request: &HttpRequest,
     session: &Session,
     lang: LangChoice,
-    store: &Store,
-    record: &ApplicationRecord,
+    services: &Services,
+    id: &str,
     form: FormState,
     status: StatusCode,
 ) -> Result<HttpResponse, UiError> {
-    let report: Option<Report> = record
-        .report_json
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .context("Failed to read a stored report")?;
+    let id = uuid::Uuid::parse_str(id).map_err(|_| UiError::NotFound(Page::of(request, Some(session))))?;
+    let record = services
+        .read_application(&session.caller, id)
+        .await
+        .map_err(|e| UiError::of_service(request, session, e))?;
+    let report: Option<Report> =
+        record.report.as_ref().map(|r| r.parse()).transpose().map_err(anyhow::Error::from)?;
     let id = record.id.to_string();
-    if report.is_some() {
-        let event = audited::event(&session.caller, actions::REPORT_VIEW, Some(id.clone()), "viewed");
-        store.append_audit(&[event]).await?;
-    }
-    let application: Option<Application> = serde_json::from_str(&record.body_json).ok();
-    let reviews = store.reviews(record.id).await?;
+    let application: Option<&Application> = record.body.as_ref();
+    let reviews = services.store.reviews(record.id).await.map_err(anyhow::Error::from)?;
     let l = lang.lang;
     let t = l.labels();
     let mut layout =
@@ -130,16 +126,16 @@ pub async fn page(
     let page = ReportPage {
         layout,
         applicant: record.applicant_masked.clone(),
-        program: l.value(Kind::Program, &record.program),
-        region: record.region.clone(),
+        program: l.value(Kind::Program, record.program.as_str()),
+        region: record.region.as_str().to_owned(),
         status: l.value(Kind::Status, record.status.as_str()),
         submitted: format_ms(record.submitted_at_ms),
         completed: record.completed_at_ms.map(format_ms),
         pending,
         changes_title: super::changes::title(l),
-        changes: super::changes::lines(l, record.report_json.as_deref()),
-        consents: consent_rows(l, application.as_ref(), report.as_ref()),
-        report: report.as_ref().map(|r| ReportView::build(l, r, application.as_ref())),
+        changes: super::changes::lines(l, record.report.as_ref().map(|r| r.json())),
+        consents: consent_rows(l, application, report.as_ref()),
+        report: report.as_ref().map(|r| ReportView::build(l, r, application)),
         form: (record.status == ApplicationStatus::Completed).then(|| decision_form(l, &reviews, form)),
         reviews: reviews.iter().map(|r| review_row(l, r)).collect(),
         id,
@@ -183,24 +179,24 @@ fn review_row(lang: Lang, review: &Review) -> ReviewRow {
     ReviewRow {
         at: format_ms(review.decided_at_ms),
         officer: review.officer.clone(),
-        decision: lang.value(Kind::Decision, &review.decision),
-        class: decision_class(&review.decision),
+        decision: lang.value(Kind::Decision, review.decision.as_str()),
+        class: decision_class(review.decision),
         note: review.note.clone(),
     }
 }
 
-pub fn decision_class(decision: &str) -> &'static str {
+pub fn decision_class(decision: Decision) -> &'static str {
     match decision {
-        "approve" => "ok",
-        "reject" => "bad",
-        _ => "warn",
+        Decision::Approve => "ok",
+        Decision::Reject => "bad",
+        Decision::Return => "warn",
     }
 }
 
 /// The decisions offered: after an approval or a rejection only a return, as
 /// `Store::record_review` will insist (the form only spares the officer a refusal).
 fn decision_form(lang: Lang, reviews: &[Review], state: FormState) -> DecisionForm {
-    let decided = reviews.last().is_some_and(|r| r.decision != "return");
+    let decided = reviews.last().is_some_and(|r| r.decision != Decision::Return);
     let codes: &[&'static str] = if decided { &["return"] } else { &["approve", "reject", "return"] };
     DecisionForm {
         notice: decided.then_some(lang.labels().decided_notice),

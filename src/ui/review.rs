@@ -1,20 +1,16 @@
 //! `POST /ui/applications/{id}/review`: an officer's decision from the report page. The
-//! input check is the API's (`api::parse_decision`), the rule that a decided application
-//! must be returned before it is decided again is `Store::record_review`'s, and the decision
-//! is audited like the API's. Success goes back to the report (POST-redirect-GET); a refusal
-//! shows the report again with the officer's note kept.
+//! decision is the use case's (`service::review`), exactly as the API's: its checks, its
+//! rule that a decided application is returned before it is decided again, its audit.
+//! Success goes back to the report (POST-redirect-GET); a refusal shows the report again
+//! with the officer's note kept.
 
 use super::UiState;
 use super::error::{Page, UiError};
 use super::i18n::LangChoice;
 use super::page::see_other;
 use super::report::{FormState, page};
-use super::scope::load_in_scope;
 use super::session::Session;
-use crate::api::{applicant_subject, audited, parse_decision};
-use crate::audit::actions;
-use crate::cache::Pseudonymizer;
-use crate::store::{ApplicationStatus, ReviewRefusal, Store};
+use crate::service::{ServiceError, Services};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
@@ -33,8 +29,7 @@ pub async fn decide(
     session: Session,
     lang: LangChoice,
     ui: web::Data<UiState>,
-    // Together, to stay within clippy's argument count: the registry's two dependencies.
-    (store, pseudonymizer): (web::Data<Store>, web::Data<Pseudonymizer>),
+    services: web::Data<Services>,
     path: web::Path<String>,
     form: web::Form<DecisionForm>,
 ) -> Result<HttpResponse, UiError> {
@@ -42,15 +37,14 @@ pub async fn decide(
     if !session.csrf_ok(&ui, csrf.as_deref()) {
         return Err(UiError::Csrf(Page::of(&request, Some(&session))));
     }
-    let record = load_in_scope(&request, &session, &store, &path).await?;
+    let id =
+        uuid::Uuid::parse_str(&path).map_err(|_| UiError::NotFound(Page::of(&request, Some(&session))))?;
     let t = lang.lang.labels();
     let mut state =
         FormState { errors: Vec::new(), decision: decision.clone(), note: note.clone().unwrap_or_default() };
-    let refused =
-        |state: FormState, status: StatusCode| page(&request, &session, lang, &store, &record, state, status);
-    let (decision, note) = match parse_decision(decision, note) {
-        Ok(parsed) => parsed,
-        Err(errors) => {
+    let status = match services.review(&session.caller, id, decision.as_deref(), note.as_deref()).await {
+        Ok(_) => return Ok(see_other(&format!("/ui/applications/{id}#reviews"))),
+        Err(ServiceError::Validation(errors)) => {
             for error in errors {
                 state.errors.push(if error.field == "decision" {
                     t.review_bad_decision
@@ -58,29 +52,17 @@ pub async fn decide(
                     t.review_note_required
                 });
             }
-            return refused(state, StatusCode::UNPROCESSABLE_ENTITY).await;
+            StatusCode::UNPROCESSABLE_ENTITY
         }
-    };
-    if record.status != ApplicationStatus::Completed {
-        state.errors.push(t.review_not_completed);
-        return refused(state, StatusCode::CONFLICT).await;
-    }
-    let applicant = applicant_subject(&record, &pseudonymizer);
-    match store.record_review(record.id, &decision, &note, &session.caller.sub, applicant.as_deref()).await? {
-        Ok(_) => {
-            let outcome = format!("decided:{decision}");
-            let event = audited::event(
-                &session.caller,
-                actions::REVIEW_DECISION,
-                Some(record.id.to_string()),
-                &outcome,
-            );
-            store.append_audit(&[event]).await?;
-            Ok(see_other(&format!("/ui/applications/{}#reviews", record.id)))
+        Err(ServiceError::NotYet(_)) => {
+            state.errors.push(t.review_not_completed);
+            StatusCode::CONFLICT
         }
-        Err(ReviewRefusal::AlreadyDecided(_)) => {
+        Err(ServiceError::Conflict(_)) => {
             state.errors.push(t.review_already_decided);
-            refused(state, StatusCode::CONFLICT).await
+            StatusCode::CONFLICT
         }
-    }
+        Err(other) => return Err(UiError::of_service(&request, &session, other)),
+    };
+    page(&request, &session, lang, &services, &path, state, status).await
 }

@@ -1,10 +1,9 @@
 //! The delivery loop: claims due callbacks, sends them, records each attempt.
 
 use super::{CallbackPolicy, signature_header};
-use crate::api::views::ApplicationView;
-use crate::domain::Application;
 use crate::policy::LivePolicies;
 use crate::store::{DueWebhook, Store, WebhookAttempt, now_ms};
+use crate::views::ApplicationView;
 use reqwest::header::CONTENT_TYPE;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -165,8 +164,7 @@ impl WebhookDispatcher {
             .await
             .map_err(|_| "could not read the application".to_owned())?
             .ok_or("the application is gone")?;
-        let application: Option<Application> = serde_json::from_str(&record.body_json).ok();
-        let view = ApplicationView::build(&record, application.as_ref(), &self.policies.snapshot());
+        let view = ApplicationView::of(&record);
         let delivered_at = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();

@@ -3,27 +3,22 @@
 //! (`cached`, `fetched_at`, fewer agency calls), the same verdicts whatever Redis does,
 //! `/readyz` saying `cache: degraded` and recovering, and nothing personal in Redis.
 
-use crate::helpers::{Options, TestApp, demo_applications, spawn_app_with, unknown_person_body};
+use crate::helpers::{
+    Options, TestApp, demo_applications, one_person_body, spawn_app_with, unknown_person_body,
+};
 use crate::redis_server::RedisServer;
 use hub::cache::{AgencyCache, Pseudonymizer, RedisCache};
 use hub::domain::IdNumber;
 use hub::startup::Application;
 use mocks::Latency;
 use secrecy::ExposeSecret;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
 const AGENCIES: [&str; 4] = ["tax", "real_estate", "housing_fund", "bank"];
 
 async fn spawn_with_redis(redis: &RedisServer, options: Options) -> TestApp {
     spawn_app_with(Options { redis_url: Some(redis.url()), ..options }).await
-}
-
-fn one_person_body(person: &str) -> Value {
-    let mut body = unknown_person_body();
-    body["household"]["members"][0]["id_number"] = json!(person);
-    body["consents"][0]["id_number"] = json!(person);
-    body
 }
 
 async fn readyz(address: &str) -> (u16, Value) {

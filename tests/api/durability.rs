@@ -85,7 +85,7 @@ async fn a_job_whose_worker_died_is_finished_once_by_another_instance(backend: B
     let worker = spawn_app_with(Options { backend, shared_store_url: Some(url), ..Options::default() }).await;
     let record = wait_for_completion(&worker, id).await;
     assert_eq!(record.attempts, 2, "claimed by the ghost, then by the surviving instance");
-    assert_eq!(record.verdict.as_deref(), Some("eligible"));
+    assert_eq!(record.verdict.map(|v| v.as_str()), Some("eligible"));
 
     // The ghost comes back to life: its late result is refused, the report stays single.
     let finished = hub::store::FinishedJob {
@@ -98,7 +98,7 @@ async fn a_job_whose_worker_died_is_finished_once_by_another_instance(backend: B
     };
     assert!(!api.store.complete_job(id, "ghost-worker", &finished).await.unwrap());
     let record = api.store.get_application(id).await.unwrap().unwrap();
-    assert_eq!(record.verdict.as_deref(), Some("eligible"));
+    assert_eq!(record.verdict.map(|v| v.as_str()), Some("eligible"));
 }
 on_both_backends!(dead_worker, a_job_whose_worker_died_is_finished_once_by_another_instance);
 

@@ -1,7 +1,7 @@
 //! A failing agency gives `needs_review` with the right gap; a query without consent is
 //! never sent (the mock counts what it receives).
 
-use crate::helpers::{Options, spawn_app, spawn_app_with, unknown_person_body};
+use crate::helpers::{Options, one_person_body, spawn_app, spawn_app_with, unknown_person_body};
 use mocks::Fault;
 use serde_json::{Value, json};
 
@@ -40,13 +40,6 @@ async fn a_fault_at_any_agency_gives_needs_review_naming_the_gap() {
             assert_eq!(report["members"][0]["sources"][other]["status"], "ok", "{other} is unaffected");
         }
     }
-}
-
-fn one_person_body(person: &str) -> Value {
-    let mut body = unknown_person_body();
-    body["household"]["members"][0]["id_number"] = json!(person);
-    body["consents"][0]["id_number"] = json!(person);
-    body
 }
 
 fn family_body() -> Value {

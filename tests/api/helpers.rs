@@ -183,3 +183,14 @@ pub fn unknown_person_body() -> Value {
               "evidence_ref": "scan-unknown" } ]
     })
 }
+
+/// A valid one-person application for `person`, under a consent of their own (consent ids
+/// are the intake system's and name one person's terms: reusing one for another person is
+/// refused).
+pub fn one_person_body(person: &str) -> Value {
+    let mut body = unknown_person_body();
+    body["household"]["members"][0]["id_number"] = serde_json::json!(person);
+    body["consents"][0]["id_number"] = serde_json::json!(person);
+    body["consents"][0]["id"] = serde_json::json!(format!("c-{person}"));
+    body
+}

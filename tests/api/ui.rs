@@ -222,7 +222,7 @@ async fn a_report_shows_the_household_and_its_arithmetic_and_the_view_is_audited
     for raw in raw_id_numbers() {
         assert!(!report.contains(&raw), "a raw ID number is on the report");
     }
-    let rows = app.store.audit_search(Some(&id), None, 100).await.unwrap();
+    let rows = app.store.audit_search(Some(&id), None, None, 100).await.unwrap();
     assert!(
         rows.iter().any(|r| r.action == "report_view" && r.actor_sub == "officer-cq"),
         "opening the report wrote a report_view row"
@@ -257,8 +257,11 @@ async fn another_regions_report_is_the_same_not_found_page_as_an_unknown_id_and_
     // The refusal is audited in the background: poll for it (bounded).
     let mut audited = false;
     for _ in 0..100 {
-        let rows = app.store.audit_search(Some(&id), None, 100).await.unwrap();
-        assert!(!rows.iter().any(|r| r.action == "report_view"), "no report was shown");
+        let rows = app.store.audit_search(Some(&id), None, None, 100).await.unwrap();
+        assert!(
+            !rows.iter().any(|r| r.action == "report_view" && r.actor_sub == "officer-bj"),
+            "no report was shown"
+        );
         if rows.iter().any(|r| r.action == "authorization_failure" && r.actor_sub == "officer-bj") {
             audited = true;
             break;
@@ -294,11 +297,20 @@ async fn a_decision_is_shown_with_who_and_when_and_needs_a_return_before_another
 
     assert_eq!(officer.decide(&id, "return", "补充银行流水").await.status(), 303);
     assert_eq!(officer.decide(&id, "reject", "存款超标").await.status(), 303);
-    let decisions: Vec<String> =
-        app.store.reviews(id.parse().unwrap()).await.unwrap().into_iter().map(|r| r.decision).collect();
+    let decisions: Vec<String> = app
+        .store
+        .reviews(id.parse().unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.decision.as_str().to_owned())
+        .collect();
     assert_eq!(decisions, ["approve", "return", "reject"]);
-    let rows = app.store.audit_search(Some(&id), None, 100).await.unwrap();
-    assert_eq!(rows.iter().filter(|r| r.action == "review_decision").count(), 3, "every decision is audited");
+    let rows = app.store.audit_search(Some(&id), None, None, 100).await.unwrap();
+    let decided: Vec<_> = rows.iter().filter(|r| r.action == "review_decision").collect();
+    let applicant = decided.last().and_then(|r| r.subject.clone());
+    assert!(applicant.is_some(), "decisions name the household's members: {decided:?}");
+    assert_eq!(decided.iter().filter(|r| r.subject == applicant).count(), 3, "every decision is audited");
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ pub mod body;
 pub mod problems;
 mod schemas;
 
-pub use schemas::{DecisionName, Liveness, NotReady, Readiness, StatusName};
+pub use schemas::{Liveness, NotReady, Readiness};
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get};

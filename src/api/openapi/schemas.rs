@@ -3,29 +3,6 @@
 
 use utoipa::ToSchema;
 
-/// Where an application is in its life.
-#[derive(ToSchema)]
-#[schema(as = ApplicationStatus)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)] // read by the OpenAPI derive, never constructed
-pub enum StatusName {
-    Queued,
-    Running,
-    Completed,
-    Failed,
-}
-
-/// An officer's review decision.
-#[derive(ToSchema)]
-#[schema(as = ReviewDecision)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum DecisionName {
-    Approve,
-    Reject,
-    Return,
-}
-
 /// `GET /healthz`.
 #[derive(ToSchema)]
 #[allow(dead_code)]

@@ -7,7 +7,7 @@
 use super::{NewBeneficiary, insert};
 use crate::cache::Pseudonymizer;
 use crate::domain::Application;
-use crate::store::{Store, consents::record_consents};
+use crate::store::{Store, UnitOfWork, consents::record_consents};
 use anyhow::Context;
 use sqlx::Row;
 
@@ -18,46 +18,42 @@ pub enum Registration {
     /// The household is already on the registry for this programme and intake system:
     /// nothing was stored. Holds the existing registration's id.
     AlreadyRegistered(String),
+    /// A registration refused the insert but left the registry before it could be read
+    /// (found ineligible in between): the caller tries again in a new unit.
+    Vanished,
 }
 
-/// An import that met a registration which left the registry before it could be read
-/// (found ineligible in between) is tried again, this many times in all.
-const ATTEMPTS: usize = 3;
-
 impl Store {
-    /// Imports a household with its consents, unless its applicant (`applicant_subject`,
-    /// the pseudonym of the applicant's ID number) is already registered for the programme
-    /// by the same intake system and not ineligible.
+    /// Imports a household with its consents inside `unit`, unless its applicant
+    /// (`applicant_subject`, the pseudonym of the applicant's ID number) is already
+    /// registered for the programme by the same intake system and not ineligible.
     pub async fn import_beneficiary(
         &self,
+        unit: &mut UnitOfWork,
         new: &NewBeneficiary<'_>,
         applicant_subject: &str,
     ) -> anyhow::Result<Registration> {
-        for _ in 0..ATTEMPTS {
-            let mut tx = self.pool.begin().await.context("Failed to begin a transaction")?;
-            // The insert comes first: on SQLite it takes the write lock before anything is
-            // read; on PostgreSQL it waits for a concurrent import of the same household.
-            if insert(&mut tx, new, None, Some(applicant_subject)).await? {
-                record_consents(&mut tx, new.caller_sub, new.consents).await?;
-                tx.commit().await.context("Failed to commit a beneficiary")?;
-                return Ok(Registration::Created);
-            }
-            let existing = sqlx::query(
-                "SELECT id FROM beneficiaries WHERE caller_sub = $1 AND program = $2 \
-                 AND applicant_subject = $3 AND status <> 'ineligible'",
-            )
-            .bind(new.caller_sub)
-            .bind(new.program)
-            .bind(applicant_subject)
-            .fetch_optional(&mut *tx)
-            .await
-            .context("Failed to read the existing registration")?;
-            tx.rollback().await.context("Failed to roll back")?;
-            if let Some(row) = existing {
-                return Ok(Registration::AlreadyRegistered(row.try_get("id")?));
-            }
+        let tx = unit.tx();
+        // The insert comes first: on PostgreSQL it waits for a concurrent import of the
+        // same household.
+        if insert(tx, new, None, Some(applicant_subject)).await? {
+            record_consents(tx, new.caller_sub, new.consents).await?;
+            return Ok(Registration::Created);
         }
-        anyhow::bail!("the registration of a household kept changing while it was imported")
+        let existing = sqlx::query(
+            "SELECT id FROM beneficiaries WHERE caller_sub = $1 AND program = $2 \
+             AND applicant_subject = $3 AND status <> 'ineligible'",
+        )
+        .bind(new.caller_sub)
+        .bind(new.program)
+        .bind(applicant_subject)
+        .fetch_optional(&mut **tx)
+        .await
+        .context("Failed to read the existing registration")?;
+        match existing {
+            Some(row) => Ok(Registration::AlreadyRegistered(row.try_get("id")?)),
+            None => Ok(Registration::Vanished),
+        }
     }
 
     /// Gives the registrations of this intake system and programme that have no applicant

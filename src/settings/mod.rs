@@ -4,6 +4,20 @@
 //!
 //! The defaults are compiled in so that `hub serve` works from any directory of a fresh
 //! checkout; the files on disk and the environment only override them.
+//!
+//! Settings are read once, here, and handed down as plain data. Values with a unit or a
+//! floor are read through the accessors below (`JobSettings::lease`, …) so that no caller
+//! converts or clamps them on its own. Whether a configuration is *usable* (addresses,
+//! keys, and in production the refusal of development secrets) is judged once, by
+//! `startup::preflight`, for `hub serve`, `hub recheck run` and `hub config check` alike.
+
+mod durations;
+mod environment;
+mod network;
+
+pub use durations::MAX_WAIT_CEILING;
+pub use environment::Environment;
+pub use network::Network;
 
 use crate::adapters::AgencyEndpoint;
 use crate::adapters::coalescer::BatchSettings;
@@ -19,7 +33,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const EMBEDDED_DEFAULTS: &str = include_str!("../config/default.toml");
+const EMBEDDED_DEFAULTS: &str = include_str!("../../config/default.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
@@ -40,6 +54,17 @@ pub struct Settings {
     /// Periodic re-checks run by `hub serve`; absent from older configs, hence the defaults.
     #[serde(default)]
     pub recheck: RecheckSettings,
+    /// Where these settings came from: not a key of the files, filled in by [`Settings::load`].
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// How [`Settings::load`] found the configuration; the production checks need it.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub environment: Environment,
+    /// `config/{HUB_ENV}.toml` when `HUB_ENV` named a file that does not exist.
+    pub missing_overlay: Option<PathBuf>,
 }
 
 /// `[recheck]`: whether and how `hub serve` runs the due re-checks itself.
@@ -112,6 +137,24 @@ pub struct ServerSettings {
     /// before the jobs still running are released for another instance.
     #[serde(default = "default_shutdown_grace_s")]
     pub shutdown_grace_s: u64,
+    /// Proxies whose `X-Forwarded-For` is believed when they are the peer; everyone else's
+    /// is ignored, so a client cannot choose the address its refusals are counted against.
+    #[serde(default)]
+    pub trusted_proxies: Vec<Network>,
+    /// Refused requests (401/403) per second a client address may make, with a burst;
+    /// beyond it the address is answered 429 at once, before any token is looked at.
+    #[serde(default = "default_refused_per_s")]
+    pub refused_per_s: u32,
+    #[serde(default = "default_refused_burst")]
+    pub refused_burst: u32,
+}
+
+fn default_refused_per_s() -> u32 {
+    10
+}
+
+fn default_refused_burst() -> u32 {
+    50
 }
 
 fn default_shutdown_grace_s() -> u64 {
@@ -280,9 +323,17 @@ fn default_application_deadline_ms() -> u64 {
 }
 
 impl Settings {
-    /// Loads the layered configuration from `config_dir` (usually `config`).
+    /// Loads the layered configuration from `config_dir` (usually `config`) for the
+    /// environment named by `HUB_ENV`.
     pub fn load(config_dir: &Path) -> Result<Self, Box<figment::Error>> {
-        Self::layers(config_dir).extract().map_err(Box::new)
+        let mut settings: Self = Self::layers(config_dir).extract().map_err(Box::new)?;
+        let name = std::env::var("HUB_ENV").unwrap_or_default();
+        let overlay = config_dir.join(format!("{name}.toml"));
+        settings.origin = Origin {
+            environment: Environment::named(&name),
+            missing_overlay: (!name.is_empty() && !overlay.exists()).then_some(overlay),
+        };
+        Ok(settings)
     }
 
     /// The merged layers before they are read into [`Settings`] (`hub config check` prints them).

@@ -1,9 +1,10 @@
-//! JSON views of applications, as callers see them.
+//! JSON views of applications, as callers see them in API answers and in callbacks: built
+//! from what the store holds, the answer given at intake included, so that a read never
+//! recomputes what was said before.
 
-use crate::domain::Application;
-use crate::policy::{ApprovalLevel, PolicyBook, temporary_approval_level};
-use crate::store::ApplicationRecord;
+use crate::store::{ApplicationRecord, ApplicationStatus};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
@@ -15,11 +16,9 @@ use uuid::Uuid;
 pub struct ApplicationView {
     pub id: Uuid,
     /// `queued` → `running` → `completed` (or `failed` when it cannot be verified at all).
-    #[schema(value_type = super::openapi::StatusName)]
-    pub status: &'static str,
-    #[schema(value_type = crate::domain::Program)]
-    pub program: String,
-    #[schema(example = "500103")]
+    pub status: ApplicationStatus,
+    pub program: crate::domain::Program,
+    #[schema(value_type = String, example = "500103")]
     pub region: String,
     /// The applicant's ID number, first 6 and last 4 characters shown.
     #[schema(example = "110105********002X")]
@@ -36,78 +35,44 @@ pub struct ApplicationView {
     /// Emergency temporary assistance is answered at once, before the check finishes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub advance_relief: Option<bool>,
+    /// For emergency temporary assistance: the approval level answered at intake.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub approval_level: Option<ApprovalLevel>,
+    pub approval_level: Option<crate::policy::ApprovalLevel>,
     /// Once completed: the report's verdict.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<crate::policy::Verdict>)]
-    pub verdict: Option<String>,
-    /// Once completed: the full report (DESIGN §4.2).
+    pub verdict: Option<crate::policy::Verdict>,
+    /// Once completed: the full report (DESIGN §4.2), exactly as stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<crate::policy::Report>)]
-    pub report: Option<serde_json::Value>,
+    pub report: Option<Box<RawValue>>,
     /// Once failed: why the application could not be verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// When the application's raw personal data (names, ID numbers, the body) was erased
+    /// after its retention period; the masked IDs, verdict and report figures remain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub personal_data_erased_at: Option<String>,
 }
 
 impl ApplicationView {
-    /// The `202 Accepted` answer: just queued.
-    pub fn accepted(id: Uuid, application: &Application, policies: &PolicyBook) -> Self {
-        let (advance_relief, approval_level) = emergency_answer(application, policies);
-        Self {
-            id,
-            status: "queued",
-            program: application.program.as_str().to_owned(),
-            region: application.region.as_str().to_owned(),
-            applicant_id_masked: application.applicant_masked(),
-            submitted_at: Some(rfc3339(crate::store::now_ms())),
-            started_at: None,
-            completed_at: None,
-            advance_relief,
-            approval_level,
-            verdict: None,
-            report: None,
-            failure: None,
-        }
-    }
-
-    pub fn build(
-        record: &ApplicationRecord,
-        application: Option<&Application>,
-        policies: &PolicyBook,
-    ) -> Self {
-        let (advance_relief, approval_level) =
-            application.map(|a| emergency_answer(a, policies)).unwrap_or((None, None));
+    pub fn of(record: &ApplicationRecord) -> Self {
         Self {
             id: record.id,
-            status: record.status.as_str(),
-            program: record.program.clone(),
-            region: record.region.clone(),
+            status: record.status,
+            program: record.program,
+            region: record.region.as_str().to_owned(),
             applicant_id_masked: record.applicant_masked.clone(),
             submitted_at: Some(rfc3339(record.submitted_at_ms)),
             started_at: record.started_at_ms.map(rfc3339),
             completed_at: record.completed_at_ms.map(rfc3339),
-            advance_relief,
-            approval_level,
-            verdict: record.verdict.clone(),
-            report: record.report_json.as_deref().and_then(|r| serde_json::from_str(r).ok()),
+            advance_relief: record.approval_level.map(|_| true),
+            approval_level: record.approval_level,
+            verdict: record.verdict,
+            report: record.report.as_ref().and_then(|r| RawValue::from_string(r.json().to_owned()).ok()),
             failure: record.failure.clone(),
+            personal_data_erased_at: record.erased_at_ms.map(rfc3339),
         }
-    }
-}
-
-/// For an emergency, the approval level and advance relief granted at intake.
-fn emergency_answer(
-    application: &Application,
-    policies: &PolicyBook,
-) -> (Option<bool>, Option<ApprovalLevel>) {
-    match &application.temporary {
-        Some(request) if application.is_emergency() => {
-            let params = &policies.effective(&application.region, application.as_of).params;
-            (Some(true), Some(temporary_approval_level(params, request.requested_amount.amount())))
-        }
-        _ => (None, None),
     }
 }
 
@@ -116,16 +81,13 @@ fn emergency_answer(
 #[schema(as = ApplicationSummary)]
 pub struct SummaryView {
     pub id: Uuid,
-    #[schema(value_type = super::openapi::StatusName)]
-    pub status: &'static str,
-    #[schema(value_type = crate::domain::Program)]
-    pub program: String,
-    #[schema(example = "500103")]
+    pub status: ApplicationStatus,
+    pub program: crate::domain::Program,
+    #[schema(value_type = String, example = "500103")]
     pub region: String,
     #[schema(example = "110105********002X")]
     pub applicant_id_masked: String,
-    #[schema(value_type = Option<crate::policy::Verdict>)]
-    pub verdict: Option<String>,
+    pub verdict: Option<crate::policy::Verdict>,
     #[schema(format = DateTime)]
     pub submitted_at: String,
     #[schema(format = DateTime)]
@@ -147,11 +109,11 @@ impl From<&ApplicationRecord> for SummaryView {
     fn from(record: &ApplicationRecord) -> Self {
         Self {
             id: record.id,
-            status: record.status.as_str(),
-            program: record.program.clone(),
-            region: record.region.clone(),
+            status: record.status,
+            program: record.program,
+            region: record.region.as_str().to_owned(),
             applicant_id_masked: record.applicant_masked.clone(),
-            verdict: record.verdict.clone(),
+            verdict: record.verdict,
             submitted_at: rfc3339(record.submitted_at_ms),
             completed_at: record.completed_at_ms.map(rfc3339),
         }
