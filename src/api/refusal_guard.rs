@@ -50,10 +50,10 @@ pub async fn refusal_guard(
     }
     let response = next.call(request).await?;
     let status = response.status();
-    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        if let Some(address) = address {
-            guard.throttle.charge(address);
-        }
+    if (status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN)
+        && let Some(address) = address
+    {
+        guard.throttle.charge(address);
     }
     if status == StatusCode::UNAUTHORIZED {
         guard.log.record(refusal_event(response.request(), status));

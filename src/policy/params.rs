@@ -62,7 +62,7 @@ pub struct PolicyParams {
     pub recheck_months_tekun: u32,
     pub recheck_months_low_income: u32,
     /// The agencies queried for a verdict in this region (docs/POLICY.md#sources); only these can be
-    /// missing. Kept in [`KNOWN_SOURCES`] order, so the policy version does not depend on how
+    /// missing. Kept in the order of `KNOWN_SOURCES`, so the policy version does not depend on how
     /// a file lists them. Parameters recorded before this key existed read as the v1 four.
     #[serde(default = "v1_sources", with = "source_list")]
     #[schema(example = json!(["tax", "real_estate", "housing_fund", "bank"]))]
