@@ -134,6 +134,8 @@ fn demo_cases_cover_every_verdict_and_category() {
         .collect();
     assert_eq!(
         flags,
-        ["dibao_recommended", "income_sources_disagree", "undeclared_income"].into_iter().collect()
+        ["dibao_recommended", "income_sources_disagree", "low_income_after_grace", "undeclared_income"]
+            .into_iter()
+            .collect()
     );
 }
