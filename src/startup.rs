@@ -11,9 +11,10 @@ use crate::auth::{Authenticator, CallerRateLimiter};
 use crate::broker::{AgencyPolicy, Broker};
 use crate::cache::{AgencyCache, MemoryCache, Pseudonymizer, RedisCache};
 use crate::domain::Agency;
-use crate::jobs::{Completions, Shutdown, Verifier, WorkerConfig, spawn_maintenance, spawn_workers};
+use crate::jobs::{Completions, Shutdown, Verifier, WorkerConfig, spawn_workers};
 use crate::policy::LivePolicies;
 use crate::resilience::{Resilience, SharedBudget};
+use crate::service::lifecycle::Retention;
 use crate::service::refusals::{QUEUE_CAPACITY, SUMMARY_EVERY};
 use crate::service::{IntakeRules, RefusalLog, Services};
 use crate::settings::Settings;
@@ -35,6 +36,8 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Store,
+    /// The use cases, for tools and tests that act as a caller without HTTP.
+    services: Services,
     /// Verification workers: at shutdown they finish or release their jobs.
     workers: Vec<JoinHandle<()>>,
     /// Webhook dispatcher, maintenance and the metrics sampler: they stop when draining.
@@ -63,7 +66,7 @@ impl Application {
         let cache = build_cache(&settings).await?;
         let broker =
             build_broker(&settings, &resilience, cache.clone())?.with_ledger(Arc::new(store.clone()));
-        let pseudonymizer = web::Data::new(Pseudonymizer::new(settings.cache.hmac_secret.expose_secret())?);
+        let pseudonymizer = Pseudonymizer::new(settings.cache.hmac_secret.expose_secret())?;
         let verifier = Arc::new(Verifier { broker, policies: policies.clone() });
         let completions = Arc::new(Completions::default());
         let instance =
@@ -77,7 +80,7 @@ impl Application {
         let schedule = settings.recheck.schedule_enabled.then(|| crate::recheck::RecheckRunner {
             store: store.clone(),
             verifier: verifier.clone(),
-            pseudonymizer: (**pseudonymizer).clone(),
+            pseudonymizer: pseudonymizer.clone(),
             owner: format!("{instance}-recheck"),
             job_lease: worker_config.lease,
         });
@@ -85,10 +88,27 @@ impl Application {
         let callback_policy = CallbackPolicy::new(&settings.webhooks.allowed_hosts);
         let dispatcher = webhook_dispatcher(&settings, &store, &policies, &callback_policy, &instance);
         let (refusals, refusal_writer) = RefusalLog::new(store.clone(), QUEUE_CAPACITY, SUMMARY_EVERY);
+        let services = Services {
+            store: store.clone(),
+            pseudonymizer: pseudonymizer.clone(),
+            policies: policies.clone(),
+            completions: completions.clone(),
+            refusals: refusals.clone(),
+            cache: cache.clone(),
+            intake: IntakeRules {
+                max_wait: settings.server.max_wait(),
+                idempotency_keep: settings.retention.idempotency_keep(),
+                callback_policy,
+            },
+        };
+        let retention = Retention {
+            evidence: settings.retention.evidence(),
+            applications: settings.retention.applications(),
+        };
         let mut background = vec![
             tokio::spawn(refusal_writer.run(shutdown.draining.clone())),
             spawn_dispatcher(dispatcher, shutdown.draining.clone()),
-            spawn_maintenance(store.clone(), settings.retention.evidence(), shutdown.draining.clone()),
+            services.spawn_lifecycle(retention, shutdown.draining.clone()),
             crate::metrics::applications::spawn_sampler(
                 store.clone(),
                 METRICS_SAMPLE_EVERY,
@@ -110,19 +130,7 @@ impl Application {
             .with_context(|| format!("Failed to bind {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
         let body_limit = settings.server.body_limit_bytes;
-        let services = web::Data::new(Services {
-            store: store.clone(),
-            pseudonymizer: (**pseudonymizer).clone(),
-            policies: policies.clone(),
-            completions: completions.clone(),
-            refusals: refusals.clone(),
-            cache: cache.clone(),
-            intake: IntakeRules {
-                max_wait: settings.server.max_wait(),
-                idempotency_keep: settings.retention.idempotency_keep(),
-                callback_policy,
-            },
-        });
+        let services_data = web::Data::new(services.clone());
         let rate_limiter = web::Data::new(CallerRateLimiter::new(
             settings.server.rate_limit_per_s,
             settings.server.rate_limit_burst,
@@ -132,10 +140,7 @@ impl Application {
             throttle: api::AddressThrottle::new(settings.server.refused_per_s, settings.server.refused_burst),
             trusted_proxies: settings.server.trusted_proxies.clone(),
         });
-        let refusals = web::Data::new(refusals);
         let store_data = web::Data::new(store.clone());
-        let completions = web::Data::from(completions);
-        let policies = web::Data::from(policies);
         let resilience = web::Data::from(resilience);
         let cache: web::Data<dyn AgencyCache> = web::Data::from(cache);
         let ui = web::Data::new(crate::ui::UiState::from_settings(&settings.ui));
@@ -149,13 +154,10 @@ impl Application {
                 .app_data(api::query_config())
                 .app_data(authenticator.clone())
                 .app_data(refusal_guard.clone())
-                .app_data(refusals.clone())
                 .app_data(store_data.clone())
-                .app_data(completions.clone())
-                .app_data(policies.clone())
                 .app_data(resilience.clone())
                 .app_data(cache.clone())
-                .app_data(services.clone())
+                .app_data(services_data.clone())
                 .app_data(rate_limiter.clone())
                 .app_data(ui.clone())
                 .configure(api::configure)
@@ -166,7 +168,7 @@ impl Application {
         .shutdown_timeout(grace.as_secs())
         .listen(listener)?
         .run();
-        Ok(Self { port, server, store, workers, background, shutdown, grace, mocks })
+        Ok(Self { port, server, store, services, workers, background, shutdown, grace, mocks })
     }
 
     pub fn port(&self) -> u16 {
@@ -175,6 +177,10 @@ impl Application {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn services(&self) -> &Services {
+        &self.services
     }
 
     /// The base URL of the embedded mock agencies, if they run.

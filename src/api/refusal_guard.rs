@@ -1,6 +1,9 @@
-//! Refused requests at the edge: each 401/403 is charged to its client address; an address
-//! past its budget of refusals is answered 429 at once, before its token is even read, so a
-//! flood of bad tokens costs the hub almost nothing and delays no served request.
+//! Refused requests at the edge: each 401/403 is charged to its client address; once an
+//! address has spent its budget of refusals, its further refusals are answered 429 and only
+//! counted (one summary row a minute), never written one by one. A flood of bad tokens thus
+//! costs the hub a failed token check per request and no write at all, and delays no served
+//! request. Requests that are served are never throttled here, so an office behind one NAT
+//! address keeps working while someone behind it floods.
 //!
 //! Failed authentications (401: no token, a bad one) are refused here, before any use case,
 //! so they are queued for the audit here (through [`RefusalLog`], never by the request
@@ -43,16 +46,18 @@ pub async fn refusal_guard(
         return next.call(request).await.map(ServiceResponse::map_into_left_body);
     };
     let address = client_address(&request, &guard.trusted_proxies);
-    if let Some(wait) = address.and_then(|a| guard.throttle.over_budget(a)) {
-        guard.log.count_unrecorded("throttled");
-        let response = ApiError::TooManyRequests(wait.as_secs().max(1)).error_response();
-        return Ok(request.into_response(response).map_into_right_body());
-    }
     let response = next.call(request).await?;
     let status = response.status();
-    if (status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN)
-        && let Some(address) = address
-    {
+    if status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN {
+        return Ok(response.map_into_left_body());
+    }
+    if let Some(wait) = address.and_then(|a| guard.throttle.over_budget(a)) {
+        guard.log.count_unrecorded("throttled");
+        let (request, _) = response.into_parts();
+        let throttled = ApiError::TooManyRequests(wait.as_secs().max(1)).error_response();
+        return Ok(ServiceResponse::new(request, throttled).map_into_right_body());
+    }
+    if let Some(address) = address {
         guard.throttle.charge(address);
     }
     if status == StatusCode::UNAUTHORIZED {

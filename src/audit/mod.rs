@@ -26,6 +26,8 @@ pub mod actions {
     /// One row per renewed consent of a registered household, its person by pseudonym.
     pub const CONSENT_RENEWAL: &str = "consent_renewal";
     pub const AUTHORIZATION_FAILURE: &str = "authorization_failure";
+    /// The data lifecycle erased applications' raw personal data; the outcome counts them.
+    pub const PERSONAL_DATA_ERASED: &str = "personal_data_erased";
     /// One row standing for the refusals that got no row of their own (the refusal
     /// writer's queue was full, or the client address was throttled); its outcome counts them.
     pub const AUTHORIZATION_FAILURES_UNRECORDED: &str = "authorization_failures_unrecorded";

@@ -16,6 +16,7 @@
 //! - [`consents`]: revoking a consent.
 //! - [`beneficiaries`]: importing, listing and renewing the consents of registered households.
 //! - [`audit_log`]: searching and verifying the audit log.
+//! - [`lifecycle`]: evidence purge and the erasure of personal data after retention.
 //! - [`refusals`]: the bounded writer of refused-request audit rows.
 
 pub mod access;
@@ -24,6 +25,7 @@ pub mod beneficiaries;
 mod canonical;
 pub mod consents;
 mod error;
+pub mod lifecycle;
 pub mod list;
 pub mod read;
 pub mod refusals;

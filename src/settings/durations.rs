@@ -41,6 +41,10 @@ impl RetentionSettings {
         Duration::from_secs(self.evidence_days.saturating_mul(86_400))
     }
 
+    pub fn applications(&self) -> Duration {
+        Duration::from_secs(self.application_days.saturating_mul(86_400))
+    }
+
     /// How long idempotency keys are kept: `idempotency_hours`, but never under 24 h.
     pub fn idempotency_keep(&self) -> Duration {
         Duration::from_secs(self.idempotency_hours.saturating_mul(3600)).max(MIN_IDEMPOTENCY_KEEP)

@@ -114,6 +114,14 @@ pub struct JobSettings {
 pub struct RetentionSettings {
     pub evidence_days: u64,
     pub idempotency_hours: u64,
+    /// After this, an application's raw personal data (names, ID numbers, the stored body)
+    /// is erased; masked IDs, pseudonyms, the verdict, the report and the audit log stay.
+    #[serde(default = "default_application_days")]
+    pub application_days: u64,
+}
+
+fn default_application_days() -> u64 {
+    1825
 }
 
 #[derive(Debug, Clone, Deserialize)]

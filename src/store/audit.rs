@@ -129,7 +129,7 @@ impl Store {
 
 /// PostgreSQL: the transaction-scoped advisory lock that serializes appends to the chain
 /// across processes.
-pub(super) async fn lock_chain_postgres(tx: &mut Transaction<'static, Any>) -> anyhow::Result<()> {
+async fn lock_chain_postgres(tx: &mut Transaction<'static, Any>) -> anyhow::Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(AUDIT_LOCK_KEY)
         .execute(&mut **tx)

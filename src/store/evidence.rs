@@ -54,6 +54,26 @@ impl Store {
         Ok(purged.rows_affected())
     }
 
+    /// Erases, inside `unit`, the raw personal data of finished applications submitted
+    /// before `cutoff_ms`: the stored body (names, ID numbers) goes; the masked applicant,
+    /// the members' pseudonyms, the verdict and the report stay. Returns how many.
+    pub async fn erase_applications_before(
+        &self,
+        unit: &mut super::UnitOfWork,
+        cutoff_ms: i64,
+    ) -> super::StoreResult<u64> {
+        let erased = sqlx::query(
+            "UPDATE applications SET body = '', erased_at = $1, updated_at = $1 \
+             WHERE erased_at IS NULL AND submitted_at < $2 AND status IN ('completed', 'failed')",
+        )
+        .bind(now_ms())
+        .bind(cutoff_ms)
+        .execute(&mut **unit.tx())
+        .await
+        .context("Failed to erase applications past their retention")?;
+        Ok(erased.rows_affected())
+    }
+
     /// Forgets idempotency keys past their expiry.
     pub async fn purge_expired_idempotency_keys(&self) -> anyhow::Result<u64> {
         let purged = sqlx::query("DELETE FROM idempotency_keys WHERE expires_at < $1")

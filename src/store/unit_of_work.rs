@@ -2,13 +2,14 @@
 //! in one transaction or not at all. No decision without its audit row, no audit row for
 //! a decision that was not made.
 //!
-//! On SQLite the unit takes the database's single write lock when it begins (and this
-//! process's audit lock, so two units of one process queue instead of failing with
-//! "database is locked"): its reads then see the state it will write on. On PostgreSQL
-//! the audit chain's advisory lock is taken only at commit, right before the rows are
-//! appended, so units run concurrently and serialize only for the append; a unit that
-//! reads-then-writes a row locks that row itself (`SELECT … FOR UPDATE` or an `UPDATE`
-//! first).
+//! A unit takes the audit chain's lock when it begins, before it touches any row: on
+//! SQLite that is the database's single write lock (and this process's audit lock, so two
+//! units of one process queue instead of failing with "database is locked"), so its reads
+//! see the state it will write on; on PostgreSQL it is the chain's advisory lock. Taking
+//! it first matters there: the broker's query ledger holds that lock while it counts
+//! consent usage, so a unit that locked a consent row and then waited for the chain would
+//! deadlock with it. Units are a few statements long; they queue behind each other for
+//! that long.
 
 use super::audit::append_rows;
 use super::{Backend, Store, StoreResult};
@@ -19,7 +20,6 @@ use tokio::sync::OwnedMutexGuard;
 
 pub struct UnitOfWork {
     tx: Transaction<'static, Any>,
-    backend: Backend,
     events: Vec<AuditEvent>,
     /// SQLite: this process's one writer, held until the unit ends.
     _writer: Option<OwnedMutexGuard<()>>,
@@ -33,10 +33,8 @@ impl Store {
             Backend::Postgres => None,
         };
         let mut tx = self.pool.begin().await.context("Failed to begin a transaction")?;
-        if self.backend == Backend::Sqlite {
-            self.lock_chain(&mut tx).await?;
-        }
-        Ok(UnitOfWork { tx, backend: self.backend, events: Vec::new(), _writer: writer })
+        self.lock_chain(&mut tx).await?;
+        Ok(UnitOfWork { tx, events: Vec::new(), _writer: writer })
     }
 }
 
@@ -57,9 +55,6 @@ impl UnitOfWork {
     /// Appends the unit's audit rows to the chain and commits everything together.
     pub async fn commit(mut self) -> StoreResult<()> {
         if !self.events.is_empty() {
-            if self.backend == Backend::Postgres {
-                super::audit::lock_chain_postgres(&mut self.tx).await?;
-            }
             append_rows(&mut self.tx, &self.events).await?;
         }
         self.tx.commit().await.context("Failed to commit a unit of work")?;

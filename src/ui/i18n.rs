@@ -331,6 +331,8 @@ labels! {
     pending_queued: "该申请正在排队，核对完成后本页自动刷新。", "Queued: this page refreshes until the check is done.";
     pending_running: "正在向各部门查询，核对完成后本页自动刷新。", "The agencies are being queried; this page refreshes until the check is done.";
     pending_failed: "核对未能完成：", "The check could not be completed:";
+    erased_notice: "该申请的个人信息（姓名、身份证号码、申请原文）已于以下日期按保存期限删除；下列为脱敏后的核对结果：",
+        "This application's personal data (names, ID numbers, the body as sent) was erased after its retention period on the date below; what follows is the masked result:";
     verdict: "核对结论：", "Verdict:";
     category: "类别", "Category";
     suggested_benefit: "建议救助金额", "Suggested benefit";

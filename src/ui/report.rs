@@ -27,6 +27,8 @@ struct ReportPage {
     status: String,
     submitted: String,
     completed: Option<String>,
+    /// When the application's personal data was erased after its retention period.
+    erased: Option<String>,
     pending: Option<String>,
     report: Option<ReportView>,
     /// Re-checks only: what changed since the previous report, shown first.
@@ -131,6 +133,7 @@ pub async fn page(
         status: l.value(Kind::Status, record.status.as_str()),
         submitted: format_ms(record.submitted_at_ms),
         completed: record.completed_at_ms.map(format_ms),
+        erased: record.erased_at_ms.map(format_ms),
         pending,
         changes_title: super::changes::title(l),
         changes: super::changes::lines(l, record.report.as_ref().map(|r| r.json())),

@@ -45,8 +45,7 @@ fn intake(app: &TestApp, sub: &str) -> String {
 async fn import(app: &TestApp, application: Value, token: &str) -> reqwest::Response {
     let entry = json!({ "application": application, "category": "dibao_a", "benefit": "240.00",
         "recheck_due": "2027-05-24" });
-    let url = format!("{}/api/v1/beneficiaries", app.address);
-    app.client.post(url).bearer_auth(token).json(&entry).send().await.unwrap()
+    app.import_beneficiary(&entry, token).await
 }
 
 /// Imports the household of `APPLICANT` as intake-1; returns its id.
@@ -57,8 +56,7 @@ async fn registered(app: &TestApp, expires_at: &str) -> String {
 }
 
 async fn renew(app: &TestApp, id: &str, consents: Value, token: &str) -> reqwest::Response {
-    let url = format!("{}/api/v1/beneficiaries/{id}/consents", app.address);
-    app.client.put(url).bearer_auth(token).json(&json!({ "consents": consents })).send().await.unwrap()
+    app.renew_consents(id, &consents, token).await
 }
 
 fn new_consents() -> Value {
@@ -66,8 +64,7 @@ fn new_consents() -> Value {
 }
 
 async fn beneficiaries(app: &TestApp) -> Vec<Value> {
-    let url = format!("{}/api/v1/beneficiaries", app.address);
-    let response = app.client.get(url).bearer_auth(app.admin_token()).send().await.unwrap();
+    let response = app.list_beneficiaries("", &app.admin_token()).await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }

@@ -16,6 +16,8 @@ pub struct TestApp {
     pub settings: Settings,
     /// The app's own store, for checks a caller cannot make through the API.
     pub store: hub::store::Store,
+    /// The app's use cases, for what no endpoint triggers (the data lifecycle).
+    pub services: hub::service::Services,
     /// Keeps the test's database alive for its duration (dropped afterwards); `None`
     /// when the app shares another app's database.
     pub _database: Option<TestDatabase>,
@@ -108,9 +110,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let application = Application::build(settings.clone()).await.unwrap();
     let address = format!("http://127.0.0.1:{}", application.port());
     let store = application.store().clone();
+    let services = application.services().clone();
     tokio::spawn(application.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, client, mocks, settings, store, _database: database }
+    TestApp { address, client, mocks, settings, store, services, _database: database }
 }
 
 impl TestApp {
@@ -159,6 +162,115 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// POST /api/v1/applications/{id}/reviews.
+    pub async fn review(&self, id: &str, decision: &str, note: &str, token: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/applications/{id}/reviews", self.address))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "decision": decision, "note": note }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST /api/v1/applications/{id}/replay.
+    pub async fn replay(&self, id: &str, token: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/applications/{id}/replay", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST /api/v1/consents/{id}/revoke, naming the intake system when `intake` is given.
+    pub async fn revoke_consent(&self, id: &str, intake: Option<&str>, token: &str) -> reqwest::Response {
+        let query = intake.map(|i| format!("?intake={i}")).unwrap_or_default();
+        self.client
+            .post(format!("{}/api/v1/consents/{id}/revoke{query}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST /api/v1/beneficiaries.
+    pub async fn import_beneficiary(&self, entry: &Value, token: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/beneficiaries", self.address))
+            .bearer_auth(token)
+            .json(entry)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET /api/v1/beneficiaries?{query}.
+    pub async fn list_beneficiaries(&self, query: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}/api/v1/beneficiaries?{query}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// PUT /api/v1/beneficiaries/{id}/consents.
+    pub async fn renew_consents(&self, id: &str, consents: &Value, token: &str) -> reqwest::Response {
+        self.client
+            .put(format!("{}/api/v1/beneficiaries/{id}/consents", self.address))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "consents": consents }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET /api/v1/audit?{query}.
+    pub async fn audit_search(&self, query: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}/api/v1/audit?{query}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET /api/v1/audit/verify.
+    pub async fn audit_verify(&self, token: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}/api/v1/audit/verify", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Runs `statements` on the app's database directly (to break it on purpose).
+    pub async fn execute_sql(&self, statements: &[&str]) {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut connection = sqlx::AnyConnection::connect(&self.settings.store.url).await.unwrap();
+        for statement in statements {
+            sqlx::query(sqlx::AssertSqlSafe(statement.to_string())).execute(&mut connection).await.unwrap();
+        }
+    }
+
+    /// The first column of the first row of `sql`, read from the app's database directly.
+    pub async fn query_text(&self, sql: &str) -> String {
+        use sqlx::{Connection, Row};
+        sqlx::any::install_default_drivers();
+        let mut connection = sqlx::AnyConnection::connect(&self.settings.store.url).await.unwrap();
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&mut connection).await.unwrap();
+        row.try_get::<String, _>(0).unwrap()
+    }
+
+    /// Every audit row about `application`, read from the store (not through the API, so
+    /// reading them adds none).
+    pub async fn audit_rows_of(&self, application: &str) -> Vec<hub::audit::AuditRow> {
+        self.store.audit_search(Some(application), None, None, 10_000).await.unwrap()
     }
 }
 

@@ -28,5 +28,6 @@ mod security;
 mod submit_and_poll;
 mod ui;
 mod ui_browser;
+mod use_cases;
 mod validation;
 mod webdriver;

@@ -95,23 +95,11 @@ async fn import(app: &TestApp, id_number: &str, expires_at: &str, poverty_relief
 async fn import_application(app: &TestApp, application: Value, poverty_relief: bool) -> reqwest::Response {
     let entry = json!({ "application": application, "category": "dibao_b",
         "benefit": "240.00", "recheck_due": "2027-05-24", "poverty_relief": poverty_relief });
-    app.client
-        .post(format!("{}/api/v1/beneficiaries", app.address))
-        .bearer_auth(app.token(Role::Intake, &["5001"], "intake-1"))
-        .json(&entry)
-        .send()
-        .await
-        .unwrap()
+    app.import_beneficiary(&entry, &app.token(Role::Intake, &["5001"], "intake-1")).await
 }
 
 async fn beneficiaries(app: &TestApp, query: &str) -> Vec<Value> {
-    let response = app
-        .client
-        .get(format!("{}/api/v1/beneficiaries?{query}", app.address))
-        .bearer_auth(app.token(Role::Officer, &["5001"], "officer-1"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.list_beneficiaries(query, &app.token(Role::Officer, &["5001"], "officer-1")).await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }

@@ -1,6 +1,6 @@
 //! Refused requests cannot slow served ones: each client address has a budget of refusals
-//! (beyond it: 429 before the token is read), refusals are audited through one bounded
-//! writer, and `X-Forwarded-For` is believed only from `server.trusted_proxies`.
+//! (beyond it its refusals are 429 and only counted), refusals are audited through one
+//! bounded writer, and `X-Forwarded-For` is believed only from `server.trusted_proxies`.
 
 use crate::eventually::eventually;
 use crate::helpers::{Options, TestApp, spawn_app_with};
@@ -56,9 +56,10 @@ async fn a_flood_of_bad_tokens_is_throttled_per_address_and_audited_by_row_count
     assert!(refused <= 5 + earned, "{refused} refusals got through: {statuses:?}");
     assert!(throttled >= 40 - 5 - earned, "{statuses:?}");
 
-    // Another client, with a good token, is served meanwhile.
+    // Another client, and the flooding address itself with a good token, are served.
     let token = app.admin_token();
     assert_eq!(list_as(&app, "203.0.113.5", &token).await, 200);
+    assert_eq!(list_as(&app, "198.51.100.7", &token).await, 200, "only refusals are throttled");
     // Every 401 has its row, and nothing more: the throttled ones are only counted.
     let rows = eventually("the refusal rows", Duration::from_secs(30), || async {
         let rows = refusal_rows(&app).await;
