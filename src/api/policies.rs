@@ -1,13 +1,14 @@
-//! The policy parameters (docs/POLICY.md#parameters): what is in force for a region on a date, and
-//! the reload of `config/policies/`. Thin: the book, its reload and the published view
-//! live in `crate::policy`.
+//! The policy parameters (docs/POLICY.md#parameters): what is in force for a region on a
+//! date, and the reload of `config/policies/`. The use cases are `service::policies`'; these
+//! handlers only parse the query and answer JSON.
 
 use super::openapi::problems as p;
 use super::problem::ApiError;
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::domain::parse::FieldError;
 use crate::domain::{RegionCode, dates::today_in_shanghai};
-use crate::policy::{LivePolicies, PolicyBookError, PublishedPolicy, ReloadSummary};
+use crate::policy::{PublishedPolicy, ReloadSummary};
+use crate::service::Services;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use time::Date;
@@ -49,7 +50,7 @@ pub struct PolicyQuery {
 pub async fn published(
     caller: Caller,
     query: web::Query<PolicyQuery>,
-    policies: web::Data<LivePolicies>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     let region = match query.region.as_deref().map(RegionCode::parse) {
@@ -76,9 +77,7 @@ pub async fn published(
     let (Some(region), Some(as_of)) = (region, as_of) else {
         return Err(ApiError::Validation(errors));
     };
-    let book = policies.snapshot();
-    let effective = book.effective(&region, as_of);
-    Ok(HttpResponse::Ok().json(PublishedPolicy::new(region, as_of, effective)))
+    Ok(HttpResponse::Ok().json(services.published_policy(region, as_of)))
 }
 
 /// Reload the policy parameters (administrators; also on `SIGHUP`).
@@ -103,27 +102,8 @@ pub async fn published(
 )]
 #[post("/api/v1/admin/policies/reload")]
 #[tracing::instrument(skip_all, fields(caller = %caller.sub))]
-pub async fn reload(caller: Caller, policies: web::Data<LivePolicies>) -> Result<HttpResponse, ApiError> {
-    if caller.role != Role::Admin {
-        return Err(ApiError::Forbidden("reloading the policy parameters is for administrators".into()));
-    }
-    let policies = policies.into_inner();
-    // File reads: off the async workers.
-    let outcome = web::block(move || policies.reload()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
-    match outcome {
-        Ok(summary) => Ok(HttpResponse::Ok().json(summary)),
-        Err(error) => Err(refused(&error)),
-    }
-}
-
-/// A refused set as a 422 naming the file and, where there is one, the key.
-fn refused(error: &PolicyBookError) -> ApiError {
-    let (file, key) = error.location();
-    let named = match key {
-        Some(key) => format!("{file}: {key}"),
-        None => file.to_owned(),
-    };
-    ApiError::Validation(vec![field(&named, &error.problem())])
+pub async fn reload(caller: Caller, services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(services.reload_policies(&caller).await?))
 }
 
 fn field(name: &str, message: &str) -> FieldError {

@@ -6,7 +6,7 @@
 //! - officers read, list and review the applications and beneficiaries of their regions;
 //! - auditors search the audit log and replay verdicts, region-scoped like officers for
 //!   everything that names an application or a person;
-//! - admins span every region.
+//! - admins span every region, and alone reload the policy parameters.
 //!
 //! A role that may not do a thing at all is `Forbidden`; an application outside the
 //! caller's scope is `NotFound`, exactly like one that does not exist. Both are written
@@ -34,6 +34,7 @@ pub enum Action {
     RenewConsents,
     SearchAudit,
     VerifyAudit,
+    ReloadPolicies,
 }
 
 impl Action {
@@ -47,6 +48,7 @@ impl Action {
             Self::Review | Self::ListBeneficiaries => matches!(role, Officer | Admin),
             Self::Replay => matches!(role, Intake | Officer | Auditor | Admin),
             Self::SearchAudit | Self::VerifyAudit => matches!(role, Auditor | Admin),
+            Self::ReloadPolicies => role == Admin,
         }
     }
 
@@ -62,6 +64,7 @@ impl Action {
             Self::ListBeneficiaries => "only officers list beneficiaries",
             Self::Replay => "this role may not replay verdicts",
             Self::SearchAudit | Self::VerifyAudit => "the audit log is for auditors",
+            Self::ReloadPolicies => "reloading the policy parameters is for administrators",
         }
     }
 
@@ -78,6 +81,7 @@ impl Action {
             Self::RenewConsents => "renew_consents",
             Self::SearchAudit => "search_audit",
             Self::VerifyAudit => "verify_audit",
+            Self::ReloadPolicies => "reload_policies",
         }
     }
 }

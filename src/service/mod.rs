@@ -16,6 +16,7 @@
 //! - [`consents`]: revoking a consent.
 //! - [`beneficiaries`]: importing, listing and renewing the consents of registered households.
 //! - [`audit_log`]: searching and verifying the audit log.
+//! - [`policies`]: the policy parameters in force and their reload.
 //! - [`lifecycle`]: evidence purge and the erasure of personal data after retention.
 //! - [`refusals`]: the bounded writer of refused-request audit rows.
 
@@ -27,6 +28,7 @@ pub mod consents;
 mod error;
 pub mod lifecycle;
 pub mod list;
+pub mod policies;
 pub mod read;
 pub mod refusals;
 pub mod replay;

@@ -9,7 +9,7 @@ use super::page::{Layout, respond};
 use super::session::Session;
 use crate::domain::RegionCode;
 use crate::policy::explain::{parameter_label, parameter_value};
-use crate::policy::{LivePolicies, PublishedPolicy};
+use crate::service::Services;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
@@ -53,7 +53,7 @@ pub async fn show(
     request: HttpRequest,
     session: Session,
     lang: LangChoice,
-    policies: web::Data<LivePolicies>,
+    services: web::Data<Services>,
     query: web::Query<PolicyPageQuery>,
 ) -> Result<HttpResponse, UiError> {
     let (l, t) = (lang.lang, lang.lang.labels());
@@ -75,9 +75,7 @@ pub async fn show(
         };
         return Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, lang, render(&page)?));
     };
-    let book = policies.snapshot();
-    let effective = book.effective(&region, as_of);
-    let published = PublishedPolicy::new(region.clone(), as_of, effective);
+    let published = services.published_policy(region, as_of);
     let lang_explain = l.explain();
     let parameters = serde_json::to_value(&published.parameters).map_err(anyhow::Error::from)?;
     let rows = parameters
