@@ -39,7 +39,7 @@ pub struct Import {
 
 /// What an import did.
 pub enum Imported {
-    Registered(Beneficiary),
+    Registered(Box<Beneficiary>),
     /// Already on the registry: nothing was stored.
     AlreadyRegistered(String),
 }
@@ -102,7 +102,7 @@ impl Services {
                     }));
                     unit.commit().await?;
                     let stored = self.store.beneficiary(&id).await?.ok_or(ServiceError::NotFound)?;
-                    return Ok(Imported::Registered(stored));
+                    return Ok(Imported::Registered(Box::new(stored)));
                 }
                 Registration::AlreadyRegistered(existing) => {
                     return Ok(Imported::AlreadyRegistered(existing));
