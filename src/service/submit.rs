@@ -31,7 +31,8 @@ pub struct Submission<'a> {
 
 /// What the caller is told.
 pub enum Submitted {
-    /// Accepted and durable, not finished (yet): answer 202 and let the caller poll.
+    /// Accepted and durable (now, or by the first of idempotent retries): answer 202 and
+    /// let the caller poll. A retry's record may be finished already.
     Accepted(ApplicationRecord),
     /// Finished within the wait: its report view is audited.
     Finished(ApplicationRecord),
@@ -53,17 +54,19 @@ impl Services {
         }
         self.require_region(caller, Action::Submit, &application.region)?;
         let record = self.accept(caller, application, idempotency.as_ref()).await?;
-        if let Some(wait) = wait
-            && !record.status.is_final()
-            && let Some(finished) = self.wait_until_final(record.id, wait).await?
-        {
-            self.audit_view(caller, &finished).await?;
-            return Ok(Submitted::Finished(finished));
+        if let Some(wait) = wait {
+            let finished = match record.status.is_final() {
+                true => Some(record.clone()),
+                false => self.wait_until_final(record.id, wait).await?,
+            };
+            if let Some(finished) = finished {
+                self.audit_view(caller, &finished).await?;
+                return Ok(Submitted::Finished(finished));
+            }
         }
-        if record.status.is_final() {
-            self.audit_view(caller, &record).await?;
-            return Ok(Submitted::Finished(record));
-        }
+        // An idempotent retry answers as the first submission did (202), with the
+        // application as it stands now: its report, if any, is a view.
+        self.audit_view(caller, &record).await?;
         Ok(Submitted::Accepted(record))
     }
 

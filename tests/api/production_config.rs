@@ -77,14 +77,17 @@ impl Deployment {
     /// Runs `hub serve` expecting a refusal: its exit status and what it printed.
     async fn refused(&self) -> (Option<i32>, String) {
         let mut child = self.spawn();
-        let printed = collect(child.stderr.take().unwrap());
+        let stderr = child.stderr.take().unwrap();
+        // Read to the end of the pipe: every line is there once the process has exited.
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stderr).lines().map_while(Result::ok).collect::<Vec<_>>()
+        });
         let status = eventually("hub serve to exit", PATIENCE, || {
             let status = child.try_wait().unwrap();
             async move { status }
         })
         .await;
-        let _ = child.wait();
-        let text = printed.lock().unwrap().join("\n");
+        let text = reader.join().unwrap().join("\n");
         (status.code(), text)
     }
 }
